@@ -1,0 +1,69 @@
+"""The feature's FastAPI apps.
+
+* :func:`create_api_app`: the REST routes at Airflow's own paths (``/api/v2/...hitlDetails``).
+  Airflow 3.0 mounts plugin apps before its own routes, so a mount at ``/api/v2`` would hide all
+  of core's API; :class:`airflow.hitl.api.middleware.HITLRoutesMiddleware` hands exactly the HITL
+  paths to this app instead and lets everything else through.
+* :func:`create_plugin_app`: mounted by the plugin at ``/hitl``; its lifespan runs the resume
+  timers, and it serves the OpenAPI document of the routes above.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from airflow.hitl import __version__
+from airflow.hitl.api.routes.hitl_details import hitl_router
+from airflow.hitl.services.resume import resume_scheduler
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v2"
+PLUGIN_PREFIX = "/hitl"
+
+
+def create_api_app() -> FastAPI:
+    app = FastAPI(
+        title="Airflow Human-in-the-loop API",
+        version=__version__,
+        description="Find, read and answer human-in-the-loop requests of Airflow DAGs.",
+        openapi_url=f"{API_PREFIX}/hitl/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.include_router(hitl_router, prefix=API_PREFIX)
+    return app
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    try:
+        await resume_scheduler.start()
+    except Exception:
+        log.exception("HITL resume timers did not start (is `airflow db migrate` done with the HITL DB manager?)")
+    yield
+    resume_scheduler.stop()
+
+
+def create_plugin_app() -> FastAPI:
+    app = FastAPI(title="Airflow Human-in-the-loop", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi() -> dict:
+        return api_app().openapi()
+
+    return app
+
+
+_api_app: FastAPI | None = None
+
+
+def api_app() -> FastAPI:
+    global _api_app
+    if _api_app is None:
+        _api_app = create_api_app()
+    return _api_app

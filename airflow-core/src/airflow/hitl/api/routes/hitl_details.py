@@ -1,0 +1,205 @@
+"""REST routes for human-in-the-loop requests (``/api/v2/...hitlDetails``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
+from sqlalchemy import select
+
+from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+from airflow.api_fastapi.common.db.common import SessionDep, paginated_select
+from airflow.api_fastapi.common.parameters import QueryLimit, QueryOffset, SortParam
+from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
+from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
+from airflow.hitl.api.datamodels.hitl_details import (
+    HITLDetail as HITLDetailBody,
+    HITLDetailCollection,
+    HITLDetailResponse,
+    UpdateHITLDetailPayload,
+)
+from airflow.hitl.api.security import ReadableDagIdsDep
+from airflow.hitl.models import HITLDetail, HITLStatus, ResponseChannel
+from airflow.hitl.request import mask_params
+from airflow.hitl.services.errors import HITLServiceError
+from airflow.hitl.services.registry import same_task, sync_requests
+from airflow.hitl.services.requests import get_request
+from airflow.hitl.services.respond import respond_to_request
+from airflow.models.taskinstance import TaskInstance as TI
+
+hitl_router = APIRouter(tags=["HumanInTheLoop"])
+
+TASK_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"
+LIST_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails"
+ALL = "~"
+
+ANSWER_CHANNELS = {ResponseChannel.API.value, ResponseChannel.UI.value, ResponseChannel.CLI.value}
+
+
+def service_error(err: HITLServiceError) -> HTTPException:
+    return HTTPException(err.status_code, err.detail)
+
+
+def to_body(row: HITLDetail, ti_state: Any, user: BaseUser) -> HITLDetailBody:
+    """The API shape of a request; sensitive form values are masked for everyone but the responder."""
+    params_input = row.params_input
+    if row.responded_by_id != str(user.get_id()):
+        params_input = mask_params(row.params, params_input)
+    return HITLDetailBody(
+        task_instance={
+            "id": row.ti_id,
+            "dag_id": row.dag_id,
+            "dag_run_id": row.run_id,
+            "task_id": row.task_id,
+            "map_index": row.map_index,
+            "try_number": row.try_number,
+            "state": str(ti_state) if ti_state else row.closed_ti_state,
+        },
+        subject=row.subject,
+        body=row.body,
+        options=row.options,
+        defaults=row.defaults,
+        multiple=row.multiple,
+        params=row.params,
+        assigned_users=row.assigned_users or [],
+        assigned_groups=row.assigned_groups or [],
+        created_at=row.created_at,
+        deadline=row.deadline,
+        status=row.status,
+        closed_ti_state=row.closed_ti_state,
+        responded_at=row.responded_at,
+        responded_by_user=row.responded_by_user,
+        chosen_options=row.chosen_options,
+        params_input=params_input,
+        response_received=row.response_received,
+        response_channel=row.response_channel,
+        override=row.override,
+        resumed_at=row.resumed_at,
+    )
+
+
+def with_ti_state():
+    """Requests joined with the state of the task instance, when it is still on the same try."""
+    return select(HITLDetail, TI.state).outerjoin(
+        TI, (same_task(HITLDetail)) & (TI.try_number == HITLDetail.try_number)
+    )
+
+
+@hitl_router.get(
+    LIST_PATH,
+    responses=create_openapi_http_exception_doc([status.HTTP_400_BAD_REQUEST]),
+    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
+)
+def list_hitl_details(
+    dag_id: str,
+    dag_run_id: str,
+    user: GetUserDep,
+    readable_dag_ids: ReadableDagIdsDep,
+    session: SessionDep,
+    limit: QueryLimit,
+    offset: QueryOffset,
+    order_by: Annotated[
+        SortParam,
+        Depends(
+            SortParam(
+                ["created_at", "deadline", "responded_at", "dag_id", "task_id", "run_id", "status", "subject"],
+                HITLDetail,
+                {"dag_run_id": "run_id"},
+            ).dynamic_depends(default="-created_at")
+        ),
+    ],
+    state: Annotated[list[HITLStatus] | None, Query(alias="status")] = None,
+    task_id: str | None = None,
+) -> HITLDetailCollection:
+    """Requests of a DAG run (``~`` for all DAGs or all runs), newest first by default."""
+    sync_requests(session)
+    query = with_ti_state().where(HITLDetail.dag_id.in_(readable_dag_ids))
+    if dag_id != ALL:
+        query = query.where(HITLDetail.dag_id == dag_id)
+    if dag_run_id != ALL:
+        query = query.where(HITLDetail.run_id == dag_run_id)
+    if state:
+        query = query.where(HITLDetail.status.in_([s.value for s in state]))
+    if task_id:
+        query = query.where(HITLDetail.task_id == task_id)
+    query, total = paginated_select(
+        statement=query, order_by=order_by, offset=offset, limit=limit, session=session
+    )
+    rows = session.execute(query).all()
+    session.commit()
+    return HITLDetailCollection(
+        hitl_details=[to_body(row, ti_state, user) for row, ti_state in rows], total_entries=total
+    )
+
+
+@hitl_router.get(
+    TASK_PATH,
+    responses=create_openapi_http_exception_doc([status.HTTP_404_NOT_FOUND]),
+    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
+)
+def get_hitl_detail(
+    dag_id: str, dag_run_id: str, task_id: str, map_index: int, user: GetUserDep, session: SessionDep
+) -> HITLDetailBody:
+    """The request of the task instance's latest try."""
+    try:
+        row = get_request(session, (dag_id, dag_run_id, task_id, map_index))
+    except HITLServiceError as err:
+        raise service_error(err)
+    ti_state = session.scalar(
+        select(TI.state).where(same_task(row), TI.try_number == row.try_number)
+    )
+    session.commit()
+    return to_body(row, ti_state, user)
+
+
+@hitl_router.patch(
+    TASK_PATH,
+    responses=create_openapi_http_exception_doc(
+        [
+            status.HTTP_400_BAD_REQUEST,
+            status.HTTP_403_FORBIDDEN,
+            status.HTTP_404_NOT_FOUND,
+            status.HTTP_409_CONFLICT,
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+        ]
+    ),
+    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
+)
+def update_hitl_detail(
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    map_index: int,
+    body: UpdateHITLDetailPayload,
+    user: GetUserDep,
+    session: SessionDep,
+    x_hitl_channel: Annotated[str, Header(description="api, ui or cli")] = ResponseChannel.API.value,
+) -> HITLDetailResponse:
+    """
+    Answer the request of the task instance's latest try; the first valid answer wins.
+
+    400: an option that is not offered, or too many; 403: not allowed to answer (says why);
+    404: no such request; 409: answered, expired or cancelled; 422: invalid form values.
+    """
+    if x_hitl_channel not in ANSWER_CHANNELS:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"X-HITL-Channel must be one of {sorted(ANSWER_CHANNELS)}")
+    try:
+        row = respond_to_request(
+            session,
+            task=(dag_id, dag_run_id, task_id, map_index),
+            user=user,
+            chosen_options=body.chosen_options,
+            params_input=body.params_input,
+            channel=x_hitl_channel,
+        )
+    except HITLServiceError as err:
+        session.rollback()
+        raise service_error(err)
+    assert row.responded_by_user is not None and row.responded_at is not None
+    return HITLDetailResponse(
+        responded_by=row.responded_by_user,
+        responded_at=row.responded_at,
+        chosen_options=row.chosen_options or [],
+        params_input=row.params_input or {},
+    )

@@ -1,0 +1,39 @@
+"""Settings of the human-in-the-loop feature, read from Airflow's configuration (``[hitl]``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airflow.configuration import conf
+
+SECTION = "hitl"
+
+
+@dataclass(frozen=True)
+class HITLSettings:
+    """
+    :param resume_settle_seconds: An answer that arrives sooner than this after the task deferred
+        is recorded at once but resumes the task only when this much time has passed since the
+        deferral, so that the executor's report of the deferring run has reached the scheduler
+        first (see ``contributing-docs/architecture.md``, "The resume race").
+    :param timeout_grace_seconds: The trigger fires the deadline this long after it; the API
+        refuses answers from the deadline on, so an answer and a timeout can never both win.
+    :param max_answer_bytes: The largest answer body the API accepts.
+    """
+
+    resume_settle_seconds: float = 5.0
+    timeout_grace_seconds: float = 1.0
+    max_answer_bytes: int = 1_000_000
+
+
+def get_settings() -> HITLSettings:
+    defaults = HITLSettings()
+    return HITLSettings(
+        resume_settle_seconds=conf.getfloat(
+            SECTION, "resume_settle_seconds", fallback=defaults.resume_settle_seconds
+        ),
+        timeout_grace_seconds=conf.getfloat(
+            SECTION, "timeout_grace_seconds", fallback=defaults.timeout_grace_seconds
+        ),
+        max_answer_bytes=conf.getint(SECTION, "max_answer_bytes", fallback=defaults.max_answer_bytes),
+    )

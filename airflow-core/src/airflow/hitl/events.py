@@ -1,0 +1,62 @@
+"""The resume events a waiting HITL task receives (``execute_complete(context, event)``).
+
+Built here only, for both ways a request ends: a person's answer (sent by the API server through
+``Trigger.submit_event``) and the deadline (fired by ``HITLTrigger`` in the triggerer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+TRIGGER_CLASSPATH = "airflow.providers.hitl.triggers.hitl.HITLTrigger"
+
+KIND_RESPONSE = "response"
+KIND_TIMEOUT = "timeout"
+
+
+def response_event(
+    *,
+    request: Mapping[str, Any],
+    chosen_options: Sequence[str],
+    params_input: Mapping[str, Any],
+    responded_at: datetime,
+    responded_by_user: Mapping[str, str],
+    channel: str,
+) -> dict[str, Any]:
+    """The event for a person's answer; ``request`` is the snapshot it was validated against."""
+    return {
+        "kind": KIND_RESPONSE,
+        "timed_out": False,
+        "chosen_options": list(chosen_options),
+        "params_input": dict(params_input),
+        "responded_at": responded_at.isoformat(),
+        "responded_by_user": dict(responded_by_user),
+        "channel": channel,
+        "request": dict(request),
+    }
+
+
+def timeout_event(
+    *,
+    request: Mapping[str, Any],
+    chosen_options: Sequence[str],
+    params_input: Mapping[str, Any],
+    deadline: datetime,
+) -> dict[str, Any]:
+    """The event fired at the deadline, carrying the defaults to apply (none: the task fails)."""
+    return {
+        "kind": KIND_TIMEOUT,
+        "timed_out": True,
+        "chosen_options": list(chosen_options),
+        "params_input": dict(params_input),
+        "responded_at": deadline.isoformat(),
+        "responded_by_user": None,
+        "channel": "timeout",
+        "request": dict(request),
+    }
+
+
+def is_timeout_event(payload: Any) -> bool:
+    return isinstance(payload, Mapping) and payload.get("kind") == KIND_TIMEOUT

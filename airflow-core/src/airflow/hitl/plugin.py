@@ -1,0 +1,26 @@
+"""The Airflow plugin that wires the feature into Airflow 3.0's API server."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from airflow.hitl.api.middleware import HITLRoutesMiddleware
+from airflow.plugins_manager import AirflowPlugin
+
+
+def _plugin_app():
+    from airflow.hitl.api.app import create_plugin_app
+
+    return create_plugin_app()
+
+
+class HITLPlugin(AirflowPlugin):
+    """Human-in-the-loop: REST routes under ``/api/v2`` and the feature's app under ``/hitl``."""
+
+    name = "hitl"
+    fastapi_root_middlewares = [{"middleware": HITLRoutesMiddleware, "name": "hitl-routes"}]
+
+    @cached_property
+    def fastapi_apps(self):  # type: ignore[override]
+        # Built on first use, in the API server only (other components never ask for it).
+        return [{"app": _plugin_app(), "url_prefix": "/hitl", "name": "Human-in-the-loop"}]

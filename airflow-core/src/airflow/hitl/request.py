@@ -1,0 +1,175 @@
+"""What a request may look like and which answers it accepts: one source of truth.
+
+Pure functions, no database: the operators use them at parse and execute time, the REST API when
+an answer arrives, and ``execute_complete`` against the request snapshot in the resume event.
+
+A request's ``params`` are stored in the shape Airflow gives a dumped ``Param``:
+``{name: {"value": default_or_None, "schema": {...json schema...}, "description": str | None}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+SENSITIVE_FORMATS = frozenset({"password"})
+MASK = "***"
+
+
+class HITLDefinitionError(ValueError):
+    """A human-in-the-loop request is defined wrongly (by the DAG author)."""
+
+
+@dataclass
+class AnswerErrors:
+    """Why an answer is refused: option problems (HTTP 400) and per-field form problems (422)."""
+
+    options: list[str] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.options or self.params)
+
+    def describe(self) -> str:
+        parts = list(self.options)
+        parts += [f"{name}: {message}" for name, message in self.params.items()]
+        return "; ".join(parts)
+
+
+def normalize_defaults(defaults: str | Sequence[str] | None) -> list[str] | None:
+    """``defaults`` may be given as one option or a list of them."""
+    if defaults is None:
+        return None
+    if isinstance(defaults, str):
+        return [defaults]
+    return list(defaults)
+
+
+def check_definition(
+    *,
+    options: Sequence[str],
+    defaults: Sequence[str] | None,
+    multiple: bool,
+    params: Mapping[str, Mapping[str, Any]],
+) -> list[str]:
+    """Return what is wrong with a request definition (empty when it is fine)."""
+    problems: list[str] = []
+    if isinstance(options, str) or not isinstance(options, Sequence):
+        return [f"options must be a list of strings, got {options!r}"]
+    if not options:
+        problems.append("options must not be empty")
+    for option in options:
+        if not isinstance(option, str) or not option.strip():
+            problems.append(f"option {option!r} must be a non-empty string")
+    duplicates = sorted({o for o in options if list(options).count(o) > 1})
+    if duplicates:
+        problems.append(f"options must be unique; repeated: {duplicates}")
+    if defaults is not None:
+        if not defaults:
+            problems.append("defaults must not be empty (leave them out for no defaults)")
+        for default in defaults:
+            if default not in options:
+                problems.append(f"default {default!r} is not one of {list(options)}")
+        if len(defaults) > 1 and not multiple:
+            problems.append(f"{len(defaults)} defaults given but multiple=False allows only one")
+    for name, spec in params.items():
+        problems += [f"param {name!r}: {p}" for p in _check_param(spec)]
+    return problems
+
+
+def _check_param(spec: Mapping[str, Any]) -> list[str]:
+    schema = spec.get("schema") or {}
+    try:
+        Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as err:
+        return [f"invalid schema: {err.message}"]
+    value = spec.get("value")
+    if value is not None:
+        message = _first_error(schema, value)
+        if message:
+            return [f"default {value!r} does not match its schema: {message}"]
+    return []
+
+
+def _first_error(schema: Mapping[str, Any], value: Any) -> str | None:
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(value), key=lambda e: e.path)
+    return errors[0].message if errors else None
+
+
+def _allows_null(schema: Mapping[str, Any]) -> bool:
+    return _first_error(schema, None) is None
+
+
+def validate_answer(
+    snapshot: Mapping[str, Any],
+    chosen_options: Sequence[str] | None,
+    params_input: Mapping[str, Any] | None,
+) -> tuple[AnswerErrors, dict[str, Any]]:
+    """
+    Check an answer against a request snapshot (``options``, ``multiple``, ``params``).
+
+    Returns the errors and the resolved form values (input merged over the params' defaults).
+    """
+    errors = AnswerErrors()
+    options: list[str] = list(snapshot["options"])
+    chosen = list(chosen_options or [])
+    if not chosen:
+        errors.options.append(f"choose at least one option of {options}")
+    for option in chosen:
+        if option not in options:
+            errors.options.append(f"option {option!r} is not one of {options}")
+    if len(set(chosen)) != len(chosen):
+        errors.options.append("an option may be chosen only once")
+    if len(chosen) > 1 and not snapshot.get("multiple"):
+        errors.options.append(f"only one option may be chosen, got {len(chosen)}: {chosen}")
+
+    params: Mapping[str, Mapping[str, Any]] = snapshot.get("params") or {}
+    given = dict(params_input or {})
+    resolved: dict[str, Any] = {}
+    for name in given:
+        if name not in params:
+            known = sorted(params) or "none"
+            errors.params[name] = f"unknown field (fields of this request: {known})"
+    for name, spec in params.items():
+        schema = spec.get("schema") or {}
+        value = given.get(name, spec.get("value"))
+        if value is None and not _allows_null(schema):
+            errors.params[name] = "a value is required"
+            continue
+        message = _first_error(schema, value)
+        if message:
+            errors.params[name] = message
+            continue
+        resolved[name] = value
+    return errors, resolved
+
+
+def default_answer(snapshot: Mapping[str, Any], defaults: Sequence[str] | None) -> dict[str, Any]:
+    """The answer applied at the deadline: the default options and the params' default values."""
+    params: Mapping[str, Mapping[str, Any]] = snapshot.get("params") or {}
+    return {
+        "chosen_options": list(defaults or []),
+        "params_input": {name: spec.get("value") for name, spec in params.items()},
+    }
+
+
+def sensitive_fields(params: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """Form fields whose values are masked wherever they are shown to others or logged."""
+    return {
+        name
+        for name, spec in params.items()
+        if (spec.get("schema") or {}).get("format") in SENSITIVE_FORMATS or spec.get("sensitive")
+    }
+
+
+def mask_params(params: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``values`` with sensitive fields replaced by ``***``."""
+    if values is None:
+        return None
+    hidden = sensitive_fields(params)
+    return {name: (MASK if name in hidden and value is not None else value) for name, value in values.items()}

@@ -1,0 +1,32 @@
+"""Finding requests: the latest try of a task, or a given try, after syncing the registry."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from airflow.hitl.models import HITLDetail
+from airflow.hitl.services.errors import RequestNotFound
+from airflow.hitl.services.registry import TaskKey, sync_requests
+
+
+def get_request(session: Session, task: TaskKey, try_number: int | None = None) -> HITLDetail:
+    """The request of ``task``'s latest try (or of ``try_number``); 404 when there is none."""
+    sync_requests(session, task)
+    dag_id, run_id, task_id, map_index = task
+    query = select(HITLDetail).where(
+        HITLDetail.dag_id == dag_id,
+        HITLDetail.run_id == run_id,
+        HITLDetail.task_id == task_id,
+        HITLDetail.map_index == map_index,
+    )
+    if try_number is not None:
+        query = query.where(HITLDetail.try_number == try_number)
+    row = session.scalars(query.order_by(HITLDetail.try_number.desc()).limit(1)).one_or_none()
+    if row is None:
+        which = f" try {try_number}" if try_number is not None else ""
+        raise RequestNotFound(
+            f"No human-in-the-loop request for task '{task_id}' (map index {map_index}){which} "
+            f"in run '{run_id}' of DAG '{dag_id}'"
+        )
+    return row

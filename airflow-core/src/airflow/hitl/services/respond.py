@@ -1,0 +1,136 @@
+"""Answering a request: authorise, validate, record durably, resume the task exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from airflow.hitl.config import get_settings
+from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.request import mask_params, validate_answer
+from airflow.hitl.services.errors import InvalidOptions, InvalidParams, NotAllowed, RequestClosed
+from airflow.hitl.services.permissions import decide_responder
+from airflow.hitl.services.registry import TaskKey, close_finished_requests
+from airflow.hitl.services.requests import get_request
+from airflow.hitl.services.resume import lock_task_instance, resume_due_at, resume_scheduler, resume_task
+from airflow.models.log import Log
+from airflow.utils import timezone
+
+if TYPE_CHECKING:
+    from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
+
+log = logging.getLogger(__name__)
+
+
+def closed_reason(row: HITLDetail) -> str:
+    """Why a request takes no (more) answers, in words a responder can act on."""
+    if row.status == HITLStatus.RESPONDED.value:
+        who = row.responded_by_user["name"] if row.responded_by_user else "someone"
+        return f"already answered by {who} at {row.responded_at.isoformat()} with {row.chosen_options}"
+    if row.status == HITLStatus.TIMED_OUT.value:
+        return f"timed out at {row.deadline.isoformat() if row.deadline else row.responded_at}"
+    if row.status == HITLStatus.CANCELLED.value:
+        return f"cancelled: the task stopped waiting (task state: {row.closed_ti_state})"
+    return f"expired: its deadline {row.deadline.isoformat()} has passed" if row.deadline else "closed"
+
+
+def respond_to_request(
+    session: Session,
+    *,
+    task: TaskKey,
+    user: BaseUser,
+    chosen_options: Sequence[str],
+    params_input: Mapping[str, Any] | None,
+    channel: str,
+) -> HITLDetail:
+    """
+    Record ``user``'s answer to the latest request of ``task`` and resume the task.
+
+    The first valid answer wins: the request moves from ``pending`` to ``responded`` in one
+    conditional UPDATE while the task instance row is locked, so concurrent answers (from any
+    number of API servers) get :class:`RequestClosed`. The answer and the resume are committed
+    together; an answer inside the settle window is committed with ``resume_due_at`` instead and
+    the task is resumed when that time comes (see :mod:`airflow.hitl.services.resume`).
+    """
+    row = get_request(session, task)
+    ti = lock_task_instance(session, row)
+    close_finished_requests(session, task)
+    session.refresh(row)
+    now = timezone.utcnow()
+    if row.status != HITLStatus.PENDING.value:
+        raise RequestClosed(f"This request takes no answers: {closed_reason(row)}")
+    if row.deadline is not None and now >= row.deadline:
+        raise RequestClosed(f"This request takes no answers: {closed_reason(row)}")
+
+    decision = decide_responder(session, user, row)
+    if not decision.allowed:
+        raise NotAllowed(f"You may not answer this request: {decision.reason}")
+
+    errors, resolved_params = validate_answer(row.request_snapshot(), chosen_options, params_input)
+    if errors.options:
+        raise InvalidOptions("; ".join(errors.options))
+    if errors.params:
+        raise InvalidParams(
+            [{"loc": ["body", "params_input", name], "msg": msg, "type": "value_error"} for name, msg in errors.params.items()]
+        )
+
+    due_at = resume_due_at(row)
+    settle_window_open = now < due_at
+    if settle_window_open and row.deadline is not None and due_at >= row.deadline:
+        raise RequestClosed(
+            "This request takes no answers: its deadline comes before the task can safely be resumed"
+        )
+    recorded = session.execute(
+        update(HITLDetail)
+        .where(HITLDetail.id == row.id, HITLDetail.status == HITLStatus.PENDING.value)
+        .values(
+            status=HITLStatus.RESPONDED.value,
+            responded_at=now,
+            responded_by_id=str(user.get_id()),
+            responded_by_name=user.get_name(),
+            chosen_options=list(chosen_options),
+            params_input=resolved_params,
+            response_channel=channel,
+            override=decision.override,
+            resume_due_at=due_at if settle_window_open else None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not recorded:
+        session.rollback()
+        raise RequestClosed("This request takes no answers: another answer was recorded first")
+    session.refresh(row)
+    _audit(session, row, user)
+    if not settle_window_open:
+        resume_task(session, row, ti)
+    session.commit()
+    if settle_window_open and not resume_scheduler.schedule(row.id, due_at):
+        log.info("No resume timer in this process; %r is resumed by the next read after %s", row, due_at)
+    return row
+
+
+def _audit(session: Session, row: HITLDetail, user: BaseUser) -> None:
+    """Airflow's audit log (``Log``): who answered what, through which channel."""
+    extra = {
+        "chosen_options": row.chosen_options,
+        "params_input": mask_params(row.params, row.params_input),
+        "channel": row.response_channel,
+        "override": row.override,
+        "try_number": row.try_number,
+    }
+    session.add(
+        Log(
+            event="hitl.override" if row.override else "hitl.respond",
+            dag_id=row.dag_id,
+            run_id=row.run_id,
+            task_id=row.task_id,
+            map_index=row.map_index,
+            try_number=row.try_number,
+            owner=user.get_name(),
+            extra=str(extra),
+        )
+    )

@@ -1,0 +1,277 @@
+"""Operators that pause a DAG until a person chooses, approves or fills in a form.
+
+Class names and parameters follow Airflow 3.1+'s standard provider, so a DAG moves to a newer
+Airflow by changing one import. The request is validated here, carried by ``HITLTrigger`` into
+Airflow's trigger table, shown and answered through the API server, and comes back to
+``execute_complete`` as the resume event.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.exceptions import AirflowException
+from airflow.hitl.events import is_timeout_event
+from airflow.hitl.request import (
+    HITLDefinitionError,
+    check_definition,
+    mask_params,
+    normalize_defaults,
+    validate_answer,
+)
+from airflow.providers.hitl.triggers.hitl import HITLTrigger
+from airflow.providers.standard.utils.skipmixin import SkipMixin
+from airflow.sdk import BaseOperator, Param
+from airflow.sdk.definitions.param import ParamsDict
+from airflow.utils import timezone
+from airflow.utils.types import NOTSET
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseNotifier
+    from airflow.sdk.definitions.context import Context
+
+UserSpec = Mapping[str, str]
+
+
+class HITLTimeoutError(AirflowException):
+    """Nobody answered before the deadline and the request has no defaults."""
+
+
+class HITLRejectedError(AirflowException):
+    """An approval was rejected and the operator was told to fail on reject."""
+
+
+def params_to_specs(params: Mapping[str, Any] | ParamsDict | None) -> dict[str, dict[str, Any]]:
+    """Form fields as stored and shown: ``{name: {"value", "schema", "description"}}``."""
+    if not params:
+        return {}
+    specs: dict[str, dict[str, Any]] = {}
+    for name in params:
+        param = params.get_param(name) if isinstance(params, ParamsDict) else params[name]
+        if not isinstance(param, Param):
+            param = Param(param)
+        value = None if param.value is NOTSET else param.value
+        specs[name] = {"value": value, "schema": dict(param.schema), "description": param.description}
+    return specs
+
+
+def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[dict[str, str]]:
+    """``assigned_users`` as a list of ``{"id", "name"}`` (a lone dict is one user)."""
+    if users is None:
+        return []
+    items = [users] if isinstance(users, Mapping) else list(users)
+    normalized = []
+    for user in items:
+        if not isinstance(user, Mapping) or not user.get("id"):
+            raise HITLDefinitionError(f"assigned_users entries need an 'id' ({{'id': ..., 'name': ...}}), got {user!r}")
+        normalized.append({"id": str(user["id"]), "name": str(user.get("name") or user["id"])})
+    return normalized
+
+
+def _is_templated(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, (list, tuple)):
+        return any(_is_templated(v) for v in value)
+    return False
+
+
+class HITLOperator(BaseOperator):
+    """
+    Wait for a person to choose among ``options`` (and fill in ``params``), then go on.
+
+    :param subject: Headline shown to the person (templated).
+    :param options: The choices, shown as buttons in this order (templated; a template may render
+        a JSON or Python list).
+    :param body: Markdown text with the background for the decision (templated).
+    :param defaults: Option(s) applied when the deadline passes; without them the task fails then.
+    :param multiple: Whether several options may be chosen.
+    :param params: Form fields, as Airflow ``Param``s (or plain default values), validated like
+        DAG params.
+    :param notifiers: Airflow notifiers called with the task context when the request is created.
+    :param assigned_users: ``{"id": ..., "name": ...}`` or a list of them: who may answer.
+    :param assigned_groups: Names of responder groups (managed outside the DAG) who may answer.
+    :param response_timeout: How long to wait for an answer; a lone ``execution_timeout`` is taken
+        as this (deprecated).
+
+    The XCom ``return_value`` is ``{chosen_options, params_input, responded_at, responded_by_user,
+    timed_out}``.
+    """
+
+    template_fields: Sequence[str] = ("subject", "body", "options")
+    template_fields_renderers = {"body": "md"}
+    ui_color = "#fdf0d5"
+
+    def __init__(
+        self,
+        *,
+        subject: str,
+        options: Sequence[str] | str,
+        body: str | None = None,
+        defaults: str | Sequence[str] | None = None,
+        multiple: bool = False,
+        params: Mapping[str, Any] | ParamsDict | None = None,
+        notifiers: Sequence[BaseNotifier] | BaseNotifier | None = None,
+        assigned_users: UserSpec | Sequence[UserSpec] | None = None,
+        assigned_groups: Sequence[str] | None = None,
+        response_timeout: timedelta | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if response_timeout is None and kwargs.get("execution_timeout") is not None:
+            warnings.warn(
+                "Using execution_timeout as the response deadline of a HITL task is deprecated; "
+                "pass response_timeout instead.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            response_timeout = kwargs.pop("execution_timeout")
+        super().__init__(**kwargs)
+        self.subject = subject
+        self.body = body
+        self.options = options
+        self.defaults = normalize_defaults(defaults)
+        self.multiple = multiple
+        self.hitl_params = params_to_specs(params)
+        self.notifiers = [notifiers] if notifiers is not None and not isinstance(notifiers, Sequence) else list(notifiers or [])
+        self.assigned_users = normalize_users(assigned_users)
+        self.assigned_groups = [str(g) for g in assigned_groups or []]
+        if response_timeout is not None and not isinstance(response_timeout, timedelta):
+            raise HITLDefinitionError(f"HITL task {self.task_id!r}: response_timeout must be a timedelta")
+        self.response_timeout = response_timeout
+        if not _is_templated(options):
+            self._check(list(options) if not isinstance(options, str) else options)
+
+    def _check(self, options: Any) -> None:
+        problems = check_definition(
+            options=options, defaults=self.defaults, multiple=self.multiple, params=self.hitl_params
+        )
+        if problems:
+            raise HITLDefinitionError(f"HITL task {self.task_id!r}: " + "; ".join(problems))
+
+    def _rendered_options(self) -> list[str]:
+        options = self.options
+        if isinstance(options, str):
+            for parse in (json.loads, ast.literal_eval):
+                try:
+                    options = parse(options)
+                    break
+                except (ValueError, SyntaxError):
+                    continue
+        if isinstance(options, tuple):
+            options = list(options)
+        self._check(options)
+        return list(options)
+
+    def build_request(self) -> dict[str, Any]:
+        """The request as the trigger carries it (after templates are rendered)."""
+        return {
+            "subject": self.subject,
+            "body": self.body,
+            "options": self._rendered_options(),
+            "defaults": self.defaults,
+            "multiple": self.multiple,
+            "params": self.hitl_params,
+            "assigned_users": self.assigned_users,
+            "assigned_groups": self.assigned_groups,
+        }
+
+    def execute(self, context: Context) -> Any:
+        request = self.build_request()
+        deadline = timezone.utcnow() + self.response_timeout if self.response_timeout else None
+        for notifier in self.notifiers:
+            notifier(context)
+        self.log.info(
+            "Waiting for a person to answer %r (options %s, deadline %s)",
+            request["subject"],
+            request["options"],
+            deadline.isoformat() if deadline else "none",
+        )
+        self.defer(trigger=HITLTrigger(request=request, deadline=deadline), method_name="execute_complete")
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
+        """Turn the resume event into the task's result (validated against the request snapshot)."""
+        result = self.result_from_event(event)
+        return self.process_result(context, result)
+
+    def result_from_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        request = event["request"]
+        if is_timeout_event(event) and not event["chosen_options"]:
+            raise HITLTimeoutError(
+                f"Nobody answered {self.subject!r} before its deadline {event['responded_at']} "
+                "and the task has no defaults to apply"
+            )
+        errors, params_input = validate_answer(request, event["chosen_options"], event["params_input"])
+        if errors:
+            raise AirflowException(f"The answer does not fit the request: {errors.describe()}")
+        result = {
+            "chosen_options": list(event["chosen_options"]),
+            "params_input": params_input,
+            "responded_at": event["responded_at"],
+            "responded_by_user": event["responded_by_user"],
+            "timed_out": bool(event["timed_out"]),
+        }
+        if result["timed_out"]:
+            self.log.info("No answer before the deadline; applying the defaults %s", result["chosen_options"])
+        else:
+            self.log.info(
+                "%s answered %s with form values %s",
+                (event["responded_by_user"] or {}).get("name"),
+                result["chosen_options"],
+                mask_params(request.get("params") or {}, params_input),
+            )
+        return result
+
+    def process_result(self, context: Context, result: dict[str, Any]) -> Any:
+        """What the task does with an answer; subclasses branch, skip or fail here."""
+        return result
+
+
+class ApprovalOperator(HITLOperator, SkipMixin):
+    """
+    Ask a person to approve or reject; reject skips what follows (or fails the task).
+
+    :param ignore_downstream_trigger_rules: On reject, skip every downstream task (True) or only
+        the direct ones, letting the others' trigger rules decide (False, the default).
+    :param fail_on_reject: On reject, fail the task instead of skipping downstream.
+    """
+
+    APPROVE = "Approve"
+    REJECT = "Reject"
+    inherits_from_skipmixin = True
+
+    def __init__(
+        self, *, ignore_downstream_trigger_rules: bool = False, fail_on_reject: bool = False, **kwargs: Any
+    ) -> None:
+        for fixed in ("options", "multiple"):
+            if fixed in kwargs:
+                raise HITLDefinitionError(
+                    f"ApprovalOperator {kwargs.get('task_id')!r}: '{fixed}' is fixed "
+                    f"(options are {[self.APPROVE, self.REJECT]}, one may be chosen)"
+                )
+        super().__init__(options=[self.APPROVE, self.REJECT], multiple=False, **kwargs)
+        self.ignore_downstream_trigger_rules = ignore_downstream_trigger_rules
+        self.fail_on_reject = fail_on_reject
+
+    def process_result(self, context: Context, result: dict[str, Any]) -> Any:
+        if result["chosen_options"] == [self.APPROVE]:
+            return result
+        ti = context["ti"]
+        ti.xcom_push(key="return_value", value=result)
+        who = (result["responded_by_user"] or {}).get("name") or "the deadline's default"
+        if self.fail_on_reject:
+            raise HITLRejectedError(f"Rejected by {who}")
+        task = context["task"]
+        relatives = (
+            task.get_flat_relatives(upstream=False)
+            if self.ignore_downstream_trigger_rules
+            else task.get_direct_relatives(upstream=False)
+        )
+        to_skip = [t for t in relatives if not t.is_teardown]
+        self.log.info("Rejected by %s; skipping %s", who, [t.task_id for t in to_skip])
+        self.skip(ti=ti, tasks=to_skip)
+        return result

@@ -1,0 +1,51 @@
+"""``HITLTrigger``: what a waiting human-in-the-loop task defers on."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from airflow.hitl.config import get_settings
+from airflow.hitl.events import TRIGGER_CLASSPATH, timeout_event
+from airflow.hitl.request import default_answer
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.utils import timezone
+
+
+class HITLTrigger(BaseTrigger):
+    """
+    Carries a human-in-the-loop request and fires only for its deadline.
+
+    Answers never pass through the trigger: the API server resumes the task directly with
+    ``Trigger.submit_event``. So the trigger does no work while it waits (it does not poll); it
+    sleeps until the deadline (plus a short grace, see :mod:`airflow.hitl.config`) and then fires
+    a timeout event carrying the defaults, or never fires when there is no deadline.
+
+    :param request: subject, body, options, defaults, multiple, params, assigned users and groups.
+    :param deadline: when the defaults apply; None waits for a person however long it takes.
+    """
+
+    def __init__(self, *, request: dict[str, Any], deadline: datetime | None = None) -> None:
+        super().__init__()
+        self.request = request
+        self.deadline = deadline
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return TRIGGER_CLASSPATH, {"request": self.request, "deadline": self.deadline}
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        if self.deadline is None:
+            await asyncio.Event().wait()  # only the API server ends this wait
+            return
+        fire_at = self.deadline.timestamp() + get_settings().timeout_grace_seconds
+        await asyncio.sleep(max(0.0, fire_at - timezone.utcnow().timestamp()))
+        snapshot = {k: self.request[k] for k in ("options", "multiple", "params")}
+        yield TriggerEvent(
+            timeout_event(
+                request=snapshot,
+                deadline=self.deadline,
+                **default_answer(snapshot, self.request.get("defaults")),
+            )
+        )

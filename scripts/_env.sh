@@ -1,0 +1,51 @@
+# Shared set-up for scripts/run.sh and scripts/test.sh (sourced, not executed).
+# Creates .venv from the committed lock and installs this repository's packages into it.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${HITL_VENV:-$REPO_ROOT/.venv}"
+UV_VERSION="0.13.9"
+UV="$VENV/bin/uv"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_uv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    local py="${PYTHON:-python3.11}"
+    command -v "$py" >/dev/null 2>&1 || py=python3
+    "$py" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || {
+      echo "Python 3.11 is required (found: $("$py" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
+      exit 1
+    }
+    log "Creating virtual environment in $VENV"
+    "$py" -m venv "$VENV"
+  fi
+  if [ ! -x "$UV" ] || [ "$("$UV" --version | awk '{print $2}')" != "$UV_VERSION" ]; then
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  fi
+}
+
+# install_env runtime|test: the locked dependency set, then our packages (editable).
+install_env() {
+  local lock="$1"
+  ensure_uv
+  log "Installing locked dependencies (requirements/$lock.lock)"
+  "$UV" pip install --quiet --python "$VENV/bin/python" -r "$REPO_ROOT/requirements/$lock.lock"
+  log "Installing airflow-hitl and airflow-provider-hitl"
+  "$UV" pip install --quiet --python "$VENV/bin/python" --no-deps --no-build-isolation \
+    -e "$REPO_ROOT/airflow-core" -e "$REPO_ROOT/providers/hitl"
+  export PATH="$VENV/bin:$PATH"
+}
+
+# configure_airflow: environment for a local Airflow with the feature switched on.
+configure_airflow() {
+  export AIRFLOW_HOME="${AIRFLOW_HOME:-$REPO_ROOT/.airflow-home}"
+  mkdir -p "$AIRFLOW_HOME/dags"
+  local examples
+  examples="$("$VENV/bin/python" -c 'import airflow.providers.hitl.example_dags as m, os; print(os.path.dirname(m.__file__))')"
+  export AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS="${AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS:-airflow.hitl.db_manager.HITLDBManager}"
+  export AIRFLOW__CORE__LOAD_EXAMPLES="${AIRFLOW__CORE__LOAD_EXAMPLES:-False}"
+  export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST="${AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST:-[
+    {\"name\": \"dags-folder\", \"classpath\": \"airflow.dag_processing.bundles.local.LocalDagBundle\", \"kwargs\": {\"path\": \"$AIRFLOW_HOME/dags\"}},
+    {\"name\": \"hitl-examples\", \"classpath\": \"airflow.dag_processing.bundles.local.LocalDagBundle\", \"kwargs\": {\"path\": \"$examples\"}}
+  ]}"
+}
