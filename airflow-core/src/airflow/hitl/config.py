@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from airflow.configuration import conf
 
 SECTION = "hitl"
+# Seconds allowed for the scheduler to read an executor's report after the worker sent it.
+SCHEDULER_READ_MARGIN = 5.0
 
 
 @dataclass(frozen=True)
@@ -15,22 +17,25 @@ class HITLSettings:
     :param resume_settle_seconds: An answer that arrives sooner than this after the task deferred
         is recorded at once but resumes the task only when this much time has passed since the
         deferral, so that the executor's report of the deferring run has reached the scheduler
-        first (see ``contributing-docs/architecture.md``, "The resume race").
+        first (see ``contributing-docs/architecture.md``, "The resume race"). The worker reports a
+        deferred run up to ``[workers] min_heartbeat_interval`` seconds after it deferred, so the
+        default is that interval plus 5 seconds for the scheduler to read the report.
     :param timeout_grace_seconds: The trigger fires the deadline this long after it; the API
         refuses answers from the deadline on, so an answer and a timeout can never both win.
     :param max_answer_bytes: The largest answer body the API accepts.
     """
 
-    resume_settle_seconds: float = 5.0
+    resume_settle_seconds: float = 10.0
     timeout_grace_seconds: float = 1.0
     max_answer_bytes: int = 1_000_000
 
 
 def get_settings() -> HITLSettings:
     defaults = HITLSettings()
+    worker_report_delay = conf.getfloat("workers", "min_heartbeat_interval", fallback=5.0)
     return HITLSettings(
         resume_settle_seconds=conf.getfloat(
-            SECTION, "resume_settle_seconds", fallback=defaults.resume_settle_seconds
+            SECTION, "resume_settle_seconds", fallback=worker_report_delay + SCHEDULER_READ_MARGIN
         ),
         timeout_grace_seconds=conf.getfloat(
             SECTION, "timeout_grace_seconds", fallback=defaults.timeout_grace_seconds

@@ -65,7 +65,8 @@ def check_definition(
     for option in options:
         if not isinstance(option, str) or not option.strip():
             problems.append(f"option {option!r} must be a non-empty string")
-    duplicates = sorted({o for o in options if list(options).count(o) > 1})
+    labels = [o for o in options if isinstance(o, str)]
+    duplicates = sorted({o for o in labels if labels.count(o) > 1})
     if duplicates:
         problems.append(f"options must be unique; repeated: {duplicates}")
     if defaults is not None:
@@ -78,6 +79,11 @@ def check_definition(
             problems.append(f"{len(defaults)} defaults given but multiple=False allows only one")
     for name, spec in params.items():
         problems += [f"param {name!r}: {p}" for p in _check_param(spec)]
+        if defaults and spec.get("value") is None and not _allows_null(spec.get("schema") or {}):
+            problems.append(
+                f"param {name!r} has no default, so the defaults could not be applied at the "
+                "deadline; give it a default value"
+            )
     return problems
 
 
@@ -137,7 +143,9 @@ def validate_answer(
             errors.params[name] = f"unknown field (fields of this request: {known})"
     for name, spec in params.items():
         schema = spec.get("schema") or {}
-        value = given.get(name, spec.get("value"))
+        value = given.get(name)
+        if value is None:  # not given, or given as null: the field's default applies
+            value = spec.get("value")
         if value is None and not _allows_null(schema):
             errors.params[name] = "a value is required"
             continue

@@ -8,11 +8,22 @@ from sqlalchemy.orm import Session
 from airflow.hitl.models import HITLDetail
 from airflow.hitl.services.errors import RequestNotFound
 from airflow.hitl.services.registry import TaskKey, sync_requests
+from airflow.hitl.services.resume import resume_due_requests
+
+
+def refresh_requests(session: Session, task: TaskKey | None = None) -> None:
+    """
+    Bring requests up to date before anyone reads or answers them: register new deferrals, close
+    finished ones, and resume answers whose settle time has passed (this is also how an answer
+    recorded by an API server that died before its resume timer fired gets its task resumed).
+    """
+    sync_requests(session, task)
+    resume_due_requests(session)
 
 
 def get_request(session: Session, task: TaskKey, try_number: int | None = None) -> HITLDetail:
     """The request of ``task``'s latest try (or of ``try_number``); 404 when there is none."""
-    sync_requests(session, task)
+    refresh_requests(session, task)
     dag_id, run_id, task_id, map_index = task
     query = select(HITLDetail).where(
         HITLDetail.dag_id == dag_id,

@@ -23,8 +23,8 @@ from airflow.hitl.api.security import ReadableDagIdsDep
 from airflow.hitl.models import HITLDetail, HITLStatus, ResponseChannel
 from airflow.hitl.request import mask_params
 from airflow.hitl.services.errors import HITLServiceError
-from airflow.hitl.services.registry import same_task, sync_requests
-from airflow.hitl.services.requests import get_request
+from airflow.hitl.services.registry import same_task
+from airflow.hitl.services.requests import get_request, refresh_requests
 from airflow.hitl.services.respond import respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
 
@@ -113,7 +113,7 @@ def list_hitl_details(
     task_id: str | None = None,
 ) -> HITLDetailCollection:
     """Requests of a DAG run (``~`` for all DAGs or all runs), newest first by default."""
-    sync_requests(session)
+    refresh_requests(session)
     query = with_ti_state().where(HITLDetail.dag_id.in_(readable_dag_ids))
     if dag_id != ALL:
         query = query.where(HITLDetail.dag_id == dag_id)

@@ -138,7 +138,10 @@ class HITLOperator(BaseOperator):
         self.multiple = multiple
         self.hitl_params = params_to_specs(params)
         self.notifiers = [notifiers] if notifiers is not None and not isinstance(notifiers, Sequence) else list(notifiers or [])
-        self.assigned_users = normalize_users(assigned_users)
+        try:
+            self.assigned_users = normalize_users(assigned_users)
+        except HITLDefinitionError as err:
+            raise HITLDefinitionError(f"HITL task {self.task_id!r}: {err}") from None
         self.assigned_groups = [str(g) for g in assigned_groups or []]
         if response_timeout is not None and not isinstance(response_timeout, timedelta):
             raise HITLDefinitionError(f"HITL task {self.task_id!r}: response_timeout must be a timedelta")

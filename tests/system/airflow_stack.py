@@ -1,0 +1,320 @@
+"""Real Airflow 3.0.6 components with the HITL feature, started once and shared.
+
+Used by the system tests (one stack per configuration per test session), the benchmarks and the
+stress scripts. A stack is: a fresh metadata database (SQLite file, or a new PostgreSQL database),
+``airflow db migrate`` with the HITL DB manager, then ``airflow api-server`` (all-in-one, or split
+into ``--apps core`` and ``--apps execution``), ``scheduler``, ``dag-processor`` and ``triggerer``
+as separate processes with LocalExecutor, and SimpleAuthManager users of each role.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+TEST_DAGS = Path(__file__).parent / "dags"
+PG_ADMIN_URL = os.environ.get("HITL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# SimpleAuthManager users (name -> role) every stack has.
+USERS = {"admin": "admin", "viewer": "viewer", "user": "user", "op": "op", "alice": "viewer", "bob": "viewer"}
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
+    """Call ``check`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except (httpx.HTTPError, OSError) as err:
+            last_error = err
+        time.sleep(interval)
+    raise TimeoutError(f"Timed out after {timeout:.0f}s waiting for {what}" + (f" ({last_error})" if last_error else ""))
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers at 127.0.0.1:5432, else why not."""
+    try:
+        import psycopg2
+
+        psycopg2.connect(PG_ADMIN_URL, connect_timeout=3).close()
+        return None
+    except Exception as err:
+        return f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({str(err).strip()})"
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(PG_ADMIN_URL)
+    conn.autocommit = True
+    try:
+        conn.cursor().execute(sql)
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """One deployment layout under test."""
+
+    name: str
+    database: str  # "sqlite" or "postgres"
+    split_api_server: bool = False
+    api_workers: int = 1
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+SQLITE = StackConfig("sqlite", "sqlite")
+POSTGRES = StackConfig("postgres", "postgres")
+POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
+
+
+class AirflowStack:
+    """Starts, talks to and stops one set of real Airflow components."""
+
+    def __init__(self, config: StackConfig, workdir: Path, dag_files: Iterable[Path] = ()) -> None:
+        self.config = config
+        self.home = workdir / f"airflow-{config.name}"
+        self.logs = self.home / "component-logs"
+        self.port = free_port()
+        self.execution_port = free_port() if config.split_api_server else self.port
+        self.dag_files = list(dag_files) or sorted(TEST_DAGS.glob("*.py"))
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.pg_database: str | None = None
+        self.passwords: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def sql_alchemy_conn(self) -> str:
+        if self.pg_database:
+            return f"postgresql+psycopg2://postgres@127.0.0.1:5432/{self.pg_database}"
+        return f"sqlite:///{self.home}/airflow.db"
+
+    def env(self) -> dict[str, str]:
+        examples = REPO_ROOT / "providers/hitl/src/airflow/providers/hitl/example_dags"
+        bundles = [
+            {"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+             "kwargs": {"path": str(self.home / "dags")}},
+            {"name": "hitl-examples", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+             "kwargs": {"path": str(examples)}},
+        ]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        env.update(
+            {
+                "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.sql_alchemy_conn,
+                "AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS": "airflow.hitl.db_manager.HITLDBManager",
+                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+                "AIRFLOW__CORE__FERNET_KEY": "Vj1S2mIGiTYaeb1sO2JX1gJ1JYdrTWBVSVUMTVQ5qK4=",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{r}" for u, r in USERS.items()),
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.execution_port}/execution/",
+                "AIRFLOW__API__BASE_URL": self.base_url,
+                "AIRFLOW__API__WORKERS": str(self.config.api_workers),
+                "AIRFLOW__API_AUTH__JWT_SECRET": "hitl-system-tests-jwt-secret",
+                "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles),
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "600",
+                "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.config.extra_env)
+        return env
+
+    def start(self, timeout: float = 180) -> AirflowStack:
+        if self.home.exists():
+            shutil.rmtree(self.home)
+        (self.home / "dags").mkdir(parents=True)
+        self.logs.mkdir()
+        for dag_file in self.dag_files:
+            shutil.copy(dag_file, self.home / "dags" / dag_file.name)
+        if self.config.database == "postgres":
+            self.pg_database = f"hitl_{self.config.name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+            _pg_admin(f'CREATE DATABASE "{self.pg_database}"')
+        self.run_airflow("db", "migrate")
+        if self.config.split_api_server:
+            self._spawn("api-server-core", "api-server", "--apps", "core", "--port", str(self.port))
+            self._spawn("api-server-execution", "api-server", "--apps", "execution", "--port", str(self.execution_port))
+        else:
+            self._spawn("api-server", "api-server", "--port", str(self.port))
+        for component in ("scheduler", "dag-processor", "triggerer"):
+            self._spawn(component, component)
+        wait_for(self._healthy, timeout, "the API server to answer")
+        self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
+        return self
+
+    def run_airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(VENV_BIN / "airflow"), *args], env=self.env(), capture_output=True, text=True, check=check, timeout=300
+        )
+
+    def _spawn(self, name: str, *args: str) -> None:
+        log = open(self.logs / f"{name}.log", "w")
+        self.processes[name] = subprocess.Popen(
+            [str(VENV_BIN / "airflow"), *args],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _healthy(self) -> bool:
+        for name, proc in self.processes.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.tail(name)}")
+        response = httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
+        return response.status_code == 200
+
+    def _read_passwords(self) -> dict[str, str] | None:
+        path = self.home / "passwords.json"
+        if not path.exists():
+            return None
+        passwords = json.loads(path.read_text())
+        return passwords if set(USERS) <= set(passwords) else None
+
+    def tail(self, name: str, lines: int = 60) -> str:
+        path = self.logs / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def dump_logs(self, lines: int = 80) -> str:
+        return "\n".join(f"----- {name} -----\n{self.tail(name, lines)}" for name in self.processes)
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        self.processes.clear()
+        if self.pg_database:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+
+    def token(self, user: str) -> str:
+        if user not in self._tokens:
+            response = httpx.post(
+                f"{self.base_url}/auth/token",
+                json={"username": user, "password": self.passwords[user]},
+                timeout=10,
+            )
+            response.raise_for_status()
+            self._tokens[user] = response.json()["access_token"]
+        return self._tokens[user]
+
+    def client(self, user: str = "admin") -> ApiClient:
+        return ApiClient(self, user)
+
+
+class ApiClient:
+    """A thin REST client for one user of a stack."""
+
+    def __init__(self, stack: AirflowStack, user: str) -> None:
+        self.stack = stack
+        self.user = user
+        self.http = httpx.Client(
+            base_url=stack.base_url, headers={"Authorization": f"Bearer {stack.token(user)}"}, timeout=30
+        )
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 120) -> None:
+        wait_for(lambda: self.http.get(f"/api/v2/dags/{dag_id}").status_code == 200, timeout, f"DAG {dag_id} to be parsed")
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        self.wait_for_dag(dag_id)
+        run_id = f"{dag_id}__{uuid.uuid4().hex[:10]}"
+        response = self.http.post(
+            f"/api/v2/dags/{dag_id}/dagRuns", json={"dag_run_id": run_id, "logical_date": None, "conf": conf or {}}
+        )
+        response.raise_for_status()
+        return run_id
+
+    def task_path(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
+        return f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"
+
+    def get_request(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> httpx.Response:
+        return self.http.get(self.task_path(dag_id, run_id, task_id, map_index))
+
+    def wait_for_request(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1, timeout: float = 90,
+                         interval: float = 0.2) -> dict[str, Any]:
+        def visible() -> dict[str, Any] | None:
+            response = self.get_request(dag_id, run_id, task_id, map_index)
+            return response.json() if response.status_code == 200 else None
+
+        return wait_for(visible, timeout, f"the HITL request of {dag_id}.{task_id}", interval)
+
+    def respond(self, dag_id: str, run_id: str, task_id: str, chosen_options: list[str],
+                params_input: dict[str, Any] | None = None, map_index: int = -1) -> httpx.Response:
+        body: dict[str, Any] = {"chosen_options": chosen_options}
+        if params_input is not None:
+            body["params_input"] = params_input
+        return self.http.patch(self.task_path(dag_id, run_id, task_id, map_index), json=body)
+
+    def list_requests(self, dag_id: str = "~", run_id: str = "~", **params: Any) -> dict[str, Any]:
+        response = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/hitlDetails", params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def task_instance(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")
+        response.raise_for_status()
+        return response.json()
+
+    def tries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
+        response = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/tries")
+        response.raise_for_status()
+        return response.json()["task_instances"]
+
+    def wait_for_state(self, dag_id: str, run_id: str, task_id: str, states: set[str], timeout: float = 120) -> dict:
+        def reached() -> dict | None:
+            ti = self.task_instance(dag_id, run_id, task_id)
+            return ti if ti["state"] in states else None
+
+        return wait_for(reached, timeout, f"{dag_id}.{task_id} to reach {sorted(states)}", interval=0.5)
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120) -> str:
+        def finished() -> str | None:
+            state = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").json()["state"]
+            return state if state in {"success", "failed"} else None
+
+        return wait_for(finished, timeout, f"run {run_id} to finish", interval=0.5)
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        response = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")
+        response.raise_for_status()
+        return response.json()["value"]

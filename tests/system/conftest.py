@@ -1,0 +1,54 @@
+"""Session-wide real Airflow stacks: each configuration is started once and shared by its tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.system.airflow_stack import POSTGRES, POSTGRES_SPLIT, SQLITE, AirflowStack, StackConfig, postgres_available
+
+IN_CI = os.environ.get("CI") == "true"
+CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT)}
+
+
+def _selected() -> list[str]:
+    wanted = os.environ.get("HITL_STACKS")
+    return [name.strip() for name in wanted.split(",")] if wanted else list(CONFIGS)
+
+
+_running: dict[str, AirflowStack] = {}
+
+
+@pytest.fixture(scope="session", params=_selected())
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
+    """A running Airflow with the feature, per configuration (sqlite, postgres, postgres-split)."""
+    config: StackConfig = CONFIGS[request.param]
+    if config.database == "postgres":
+        missing = postgres_available()
+        if missing:
+            if IN_CI:
+                pytest.fail(f"{missing}; CI must run the PostgreSQL configurations")
+            pytest.skip(f"{missing}: start PostgreSQL on 127.0.0.1:5432 (trust auth) to run the {config.name} tests")
+    stack = AirflowStack(config, tmp_path_factory.mktemp("stacks"))
+    try:
+        stack.start()
+    except Exception:
+        print(stack.dump_logs())
+        stack.stop()
+        raise
+    _running[config.name] = stack
+    yield stack
+    stack.stop()
+    _running.pop(config.name, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        stack = getattr(item, "funcargs", {}).get("stack")
+        if isinstance(stack, AirflowStack):
+            report.sections.append(("Airflow component logs", stack.dump_logs()))

@@ -1,0 +1,38 @@
+"""DAGs the system tests run (next to the provider's example DAGs)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.providers.hitl.operators.hitl import ApprovalOperator, HITLOperator
+from airflow.sdk import DAG, task
+
+DEADLINE = timedelta(seconds=12)
+
+with DAG(dag_id="hitl_timeout_with_default", schedule=None, tags=["hitl-test"]):
+    gate = ApprovalOperator(task_id="gate", subject="Approve within 12 s?", defaults="Approve", response_timeout=DEADLINE)
+
+    @task
+    def after(decision: dict) -> str:
+        return ",".join(decision["chosen_options"])
+
+    after(gate.output)
+
+with DAG(dag_id="hitl_timeout_without_default", schedule=None, tags=["hitl-test"]):
+    question = HITLOperator(task_id="question", subject="Yes or no, within 12 s?", options=["Yes", "No"],
+                            response_timeout=DEADLINE)
+
+    @task
+    def after_question(decision: dict) -> str:
+        return ",".join(decision["chosen_options"])
+
+    after_question(question.output)
+
+with DAG(dag_id="hitl_fail_on_reject", schedule=None, tags=["hitl-test"]):
+    strict = ApprovalOperator(task_id="strict_gate", subject="Reject fails this task", fail_on_reject=True)
+
+    @task
+    def after_strict() -> str:
+        return "ran"
+
+    strict >> after_strict()

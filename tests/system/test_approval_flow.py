@@ -1,0 +1,157 @@
+"""The approval flow end to end on real Airflow components (every stack configuration)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+
+from tests.system.airflow_stack import AirflowStack
+
+pytestmark = pytest.mark.system
+
+EXAMPLE = "example_hitl_approval"
+GATE = "approve_publication"
+
+
+def test_approving_the_example_publishes_and_records_the_responder(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger(EXAMPLE)
+    request = api.wait_for_request(EXAMPLE, run_id, GATE)
+    assert request["status"] == "pending"
+    assert request["subject"] == "Publish the report 'Q3 revenue'?"
+    assert request["options"] == ["Approve", "Reject"]
+    assert request["task_instance"]["state"] == "deferred"
+
+    response = api.respond(EXAMPLE, run_id, GATE, ["Approve"])
+    assert response.status_code == 200, response.text
+    assert response.json()["responded_by"] == {"id": "admin", "name": "admin"}
+
+    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    result = api.xcom(EXAMPLE, run_id, GATE)
+    assert result["chosen_options"] == ["Approve"]
+    assert result["responded_by_user"] == {"id": "admin", "name": "admin"}
+    assert result["timed_out"] is False
+    detail = api.get_request(EXAMPLE, run_id, GATE).json()
+    assert detail["status"] == "responded"
+    assert detail["response_channel"] == "api"
+    assert detail["resumed_at"] is not None
+
+
+def test_rejecting_skips_downstream(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger(EXAMPLE)
+    api.wait_for_request(EXAMPLE, run_id, GATE)
+    assert api.respond(EXAMPLE, run_id, GATE, ["Reject"]).status_code == 200
+    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed"})["state"] == "skipped"
+    assert api.task_instance(EXAMPLE, run_id, GATE)["state"] == "success"
+    assert api.xcom(EXAMPLE, run_id, GATE)["chosen_options"] == ["Reject"]
+
+
+def test_second_response_gets_409_and_task_resumes_once(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger(EXAMPLE)
+    api.wait_for_request(EXAMPLE, run_id, GATE)
+    assert api.respond(EXAMPLE, run_id, GATE, ["Approve"]).status_code == 200
+    second = api.respond(EXAMPLE, run_id, GATE, ["Reject"])
+    assert second.status_code == 409
+    assert "already answered by admin" in second.json()["detail"]
+    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert api.xcom(EXAMPLE, run_id, GATE)["chosen_options"] == ["Approve"]
+    assert [t["try_number"] for t in api.tries(EXAMPLE, run_id, GATE)] == [1]
+
+
+def test_invalid_answers_are_refused_and_change_nothing(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger(EXAMPLE)
+    api.wait_for_request(EXAMPLE, run_id, GATE)
+
+    typo = api.respond(EXAMPLE, run_id, GATE, ["Aprove"])
+    assert typo.status_code == 400
+    assert typo.json()["detail"] == "option 'Aprove' is not one of ['Approve', 'Reject']"
+    both = api.respond(EXAMPLE, run_id, GATE, ["Approve", "Reject"])
+    assert both.status_code == 400
+    assert "only one option may be chosen" in both.json()["detail"]
+    malformed = api.http.patch(api.task_path(EXAMPLE, run_id, GATE), json={"chosen_options": "Approve"})
+    assert malformed.status_code == 422
+    unknown_field = api.respond(EXAMPLE, run_id, GATE, ["Approve"], {"comment": "ok"})
+    assert unknown_field.status_code == 422
+    assert unknown_field.json()["detail"][0]["loc"] == ["body", "params_input", "comment"]
+    missing_task = api.respond(EXAMPLE, run_id, "no_such_task", ["Approve"])
+    assert missing_task.status_code == 404
+
+    detail = api.get_request(EXAMPLE, run_id, GATE).json()
+    assert detail["status"] == "pending" and detail["responded_at"] is None
+    assert api.respond(EXAMPLE, run_id, GATE, ["Approve"]).status_code == 200
+    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+
+
+def test_answer_sent_the_moment_the_request_appears_resumes_exactly_once(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger(EXAMPLE)
+    api.wait_for_request(EXAMPLE, run_id, GATE, interval=0.02)
+    answered = api.respond(EXAMPLE, run_id, GATE, ["Approve"])
+    assert answered.status_code == 200, answered.text
+    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert [(t["try_number"], t["state"]) for t in api.tries(EXAMPLE, run_id, GATE)] == [(1, "success")]
+
+
+def test_viewer_without_assignment_may_not_answer_and_is_told_why(stack: AirflowStack) -> None:
+    admin, viewer = stack.client("admin"), stack.client("viewer")
+    run_id = admin.trigger(EXAMPLE)
+    admin.wait_for_request(EXAMPLE, run_id, GATE)
+    refused = viewer.respond(EXAMPLE, run_id, GATE, ["Approve"])
+    assert refused.status_code == 403
+    assert "needs edit access to DAG 'example_hitl_approval'" in refused.json()["detail"]
+    assert viewer.get_request(EXAMPLE, run_id, GATE).json()["status"] == "pending"
+    assert admin.respond(EXAMPLE, run_id, GATE, ["Reject"]).status_code == 200
+
+
+def test_timeout_applies_the_defaults(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger("hitl_timeout_with_default")
+    request = api.wait_for_request("hitl_timeout_with_default", run_id, "gate")
+    assert request["deadline"] is not None
+    assert api.wait_for_state("hitl_timeout_with_default", run_id, "after", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    result = api.xcom("hitl_timeout_with_default", run_id, "gate")
+    assert result["timed_out"] is True
+    assert result["chosen_options"] == ["Approve"]
+    assert result["responded_by_user"] is None
+    detail = api.get_request("hitl_timeout_with_default", run_id, "gate").json()
+    assert detail["status"] == "timed_out"
+    assert detail["chosen_options"] == ["Approve"]
+    assert detail["response_channel"] == "timeout"
+
+
+def test_timeout_without_defaults_fails_the_task_clearly(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger("hitl_timeout_without_default")
+    api.wait_for_request("hitl_timeout_without_default", run_id, "question")
+    assert api.wait_for_state("hitl_timeout_without_default", run_id, "question", {"success", "failed"})["state"] == "failed"
+    assert api.wait_for_state("hitl_timeout_without_default", run_id, "after_question", {"upstream_failed", "success"})["state"] == "upstream_failed"
+    detail = api.get_request("hitl_timeout_without_default", run_id, "question").json()
+    assert detail["status"] == "timed_out"
+    assert detail["chosen_options"] == []
+
+
+def test_answer_after_the_deadline_gets_409(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger("hitl_timeout_with_default")
+    request = api.wait_for_request("hitl_timeout_with_default", run_id, "gate")
+    deadline = datetime.fromisoformat(request["deadline"].replace("Z", "+00:00"))
+    time.sleep(max(0.0, deadline.timestamp() - time.time()) + 0.2)
+    late = api.respond("hitl_timeout_with_default", run_id, "gate", ["Reject"])
+    assert late.status_code == 409
+    assert "takes no answers" in late.json()["detail"]
+    assert api.wait_for_state("hitl_timeout_with_default", run_id, "after", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert api.xcom("hitl_timeout_with_default", run_id, "gate")["chosen_options"] == ["Approve"]
+
+
+def test_fail_on_reject_fails_the_task(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = api.trigger("hitl_fail_on_reject")
+    api.wait_for_request("hitl_fail_on_reject", run_id, "strict_gate")
+    assert api.respond("hitl_fail_on_reject", run_id, "strict_gate", ["Reject"]).status_code == 200
+    assert api.wait_for_state("hitl_fail_on_reject", run_id, "strict_gate", {"success", "failed"})["state"] == "failed"
+    assert api.wait_for_state("hitl_fail_on_reject", run_id, "after_strict", {"upstream_failed", "success"})["state"] == "upstream_failed"
