@@ -18,12 +18,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -54,7 +56,9 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval:
         except (httpx.HTTPError, OSError) as err:
             last_error = err
         time.sleep(interval)
-    raise TimeoutError(f"Timed out after {timeout:.0f}s waiting for {what}" + (f" ({last_error})" if last_error else ""))
+    raise TimeoutError(
+        f"Timed out after {timeout:.0f}s waiting for {what}" + (f" ({last_error})" if last_error else "")
+    )
 
 
 def postgres_available() -> str | None:
@@ -123,10 +127,16 @@ class AirflowStack:
     def env(self) -> dict[str, str]:
         examples = REPO_ROOT / "providers/hitl/src/airflow/providers/hitl/example_dags"
         bundles = [
-            {"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
-             "kwargs": {"path": str(self.home / "dags")}},
-            {"name": "hitl-examples", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
-             "kwargs": {"path": str(examples)}},
+            {
+                "name": "dags-folder",
+                "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+                "kwargs": {"path": str(self.home / "dags")},
+            },
+            {
+                "name": "hitl-examples",
+                "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+                "kwargs": {"path": str(examples)},
+            },
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
         env.update(
@@ -168,7 +178,14 @@ class AirflowStack:
         self.run_airflow("db", "migrate")
         if self.config.split_api_server:
             self._spawn("api-server-core", "api-server", "--apps", "core", "--port", str(self.port))
-            self._spawn("api-server-execution", "api-server", "--apps", "execution", "--port", str(self.execution_port))
+            self._spawn(
+                "api-server-execution",
+                "api-server",
+                "--apps",
+                "execution",
+                "--port",
+                str(self.execution_port),
+            )
         else:
             self._spawn("api-server", "api-server", "--port", str(self.port))
         for component in ("scheduler", "dag-processor", "triggerer"):
@@ -179,18 +196,23 @@ class AirflowStack:
 
     def run_airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(VENV_BIN / "airflow"), *args], env=self.env(), capture_output=True, text=True, check=check, timeout=300
+            [str(VENV_BIN / "airflow"), *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=300,
         )
 
     def _spawn(self, name: str, *args: str) -> None:
-        log = open(self.logs / f"{name}.log", "w")
-        self.processes[name] = subprocess.Popen(
-            [str(VENV_BIN / "airflow"), *args],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.logs / f"{name}.log", "w") as log:  # the child keeps its own descriptor
+            self.processes[name] = subprocess.Popen(
+                [str(VENV_BIN / "airflow"), *args],
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def _healthy(self) -> bool:
         for name, proc in self.processes.items():
@@ -253,13 +275,18 @@ class ApiClient:
         )
 
     def wait_for_dag(self, dag_id: str, timeout: float = 120) -> None:
-        wait_for(lambda: self.http.get(f"/api/v2/dags/{dag_id}").status_code == 200, timeout, f"DAG {dag_id} to be parsed")
+        wait_for(
+            lambda: self.http.get(f"/api/v2/dags/{dag_id}").status_code == 200,
+            timeout,
+            f"DAG {dag_id} to be parsed",
+        )
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         self.wait_for_dag(dag_id)
         run_id = f"{dag_id}__{uuid.uuid4().hex[:10]}"
         response = self.http.post(
-            f"/api/v2/dags/{dag_id}/dagRuns", json={"dag_run_id": run_id, "logical_date": None, "conf": conf or {}}
+            f"/api/v2/dags/{dag_id}/dagRuns",
+            json={"dag_run_id": run_id, "logical_date": None, "conf": conf or {}},
         )
         response.raise_for_status()
         return run_id
@@ -270,16 +297,30 @@ class ApiClient:
     def get_request(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> httpx.Response:
         return self.http.get(self.task_path(dag_id, run_id, task_id, map_index))
 
-    def wait_for_request(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1, timeout: float = 90,
-                         interval: float = 0.2) -> dict[str, Any]:
+    def wait_for_request(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        map_index: int = -1,
+        timeout: float = 90,
+        interval: float = 0.2,
+    ) -> dict[str, Any]:
         def visible() -> dict[str, Any] | None:
             response = self.get_request(dag_id, run_id, task_id, map_index)
             return response.json() if response.status_code == 200 else None
 
         return wait_for(visible, timeout, f"the HITL request of {dag_id}.{task_id}", interval)
 
-    def respond(self, dag_id: str, run_id: str, task_id: str, chosen_options: list[str],
-                params_input: dict[str, Any] | None = None, map_index: int = -1) -> httpx.Response:
+    def respond(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        chosen_options: list[str],
+        params_input: dict[str, Any] | None = None,
+        map_index: int = -1,
+    ) -> httpx.Response:
         body: dict[str, Any] = {"chosen_options": chosen_options}
         if params_input is not None:
             body["params_input"] = params_input
@@ -300,7 +341,9 @@ class ApiClient:
         response.raise_for_status()
         return response.json()["task_instances"]
 
-    def wait_for_state(self, dag_id: str, run_id: str, task_id: str, states: set[str], timeout: float = 120) -> dict:
+    def wait_for_state(
+        self, dag_id: str, run_id: str, task_id: str, states: set[str], timeout: float = 120
+    ) -> dict:
         def reached() -> dict | None:
             ti = self.task_instance(dag_id, run_id, task_id)
             return ti if ti["state"] in states else None
@@ -315,6 +358,8 @@ class ApiClient:
         return wait_for(finished, timeout, f"run {run_id} to finish", interval=0.5)
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
-        response = self.http.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}")
+        response = self.http.get(
+            f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
+        )
         response.raise_for_status()
         return response.json()["value"]

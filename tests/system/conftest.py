@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.system.airflow_stack import POSTGRES, POSTGRES_SPLIT, SQLITE, AirflowStack, StackConfig, postgres_available
+from tests.system.airflow_stack import (
+    POSTGRES,
+    POSTGRES_SPLIT,
+    SQLITE,
+    AirflowStack,
+    StackConfig,
+    postgres_available,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 IN_CI = os.environ.get("CI") == "true"
 CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT)}
@@ -30,7 +40,9 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         if missing:
             if IN_CI:
                 pytest.fail(f"{missing}; CI must run the PostgreSQL configurations")
-            pytest.skip(f"{missing}: start PostgreSQL on 127.0.0.1:5432 (trust auth) to run the {config.name} tests")
+            pytest.skip(
+                f"{missing}: start PostgreSQL on 127.0.0.1:5432 (trust auth) to run the {config.name} tests"
+            )
     stack = AirflowStack(config, tmp_path_factory.mktemp("stacks"))
     try:
         stack.start()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.system.airflow_stack import AirflowStack
+if TYPE_CHECKING:
+    from tests.system.airflow_stack import AirflowStack
 
 pytestmark = pytest.mark.system
 
@@ -28,7 +30,12 @@ def test_approving_the_example_publishes_and_records_the_responder(stack: Airflo
     assert response.status_code == 200, response.text
     assert response.json()["responded_by"] == {"id": "admin", "name": "admin"}
 
-    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert (
+        api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})[
+            "state"
+        ]
+        == "success"
+    )
     result = api.xcom(EXAMPLE, run_id, GATE)
     assert result["chosen_options"] == ["Approve"]
     assert result["responded_by_user"] == {"id": "admin", "name": "admin"}
@@ -44,7 +51,9 @@ def test_rejecting_skips_downstream(stack: AirflowStack) -> None:
     run_id = api.trigger(EXAMPLE)
     api.wait_for_request(EXAMPLE, run_id, GATE)
     assert api.respond(EXAMPLE, run_id, GATE, ["Reject"]).status_code == 200
-    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed"})["state"] == "skipped"
+    assert (
+        api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed"})["state"] == "skipped"
+    )
     assert api.task_instance(EXAMPLE, run_id, GATE)["state"] == "success"
     assert api.xcom(EXAMPLE, run_id, GATE)["chosen_options"] == ["Reject"]
 
@@ -57,7 +66,12 @@ def test_second_response_gets_409_and_task_resumes_once(stack: AirflowStack) -> 
     second = api.respond(EXAMPLE, run_id, GATE, ["Reject"])
     assert second.status_code == 409
     assert "already answered by admin" in second.json()["detail"]
-    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert (
+        api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})[
+            "state"
+        ]
+        == "success"
+    )
     assert api.xcom(EXAMPLE, run_id, GATE)["chosen_options"] == ["Approve"]
     assert [t["try_number"] for t in api.tries(EXAMPLE, run_id, GATE)] == [1]
 
@@ -84,7 +98,12 @@ def test_invalid_answers_are_refused_and_change_nothing(stack: AirflowStack) -> 
     detail = api.get_request(EXAMPLE, run_id, GATE).json()
     assert detail["status"] == "pending" and detail["responded_at"] is None
     assert api.respond(EXAMPLE, run_id, GATE, ["Approve"]).status_code == 200
-    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert (
+        api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})[
+            "state"
+        ]
+        == "success"
+    )
 
 
 def test_answer_sent_the_moment_the_request_appears_resumes_exactly_once(stack: AirflowStack) -> None:
@@ -93,7 +112,12 @@ def test_answer_sent_the_moment_the_request_appears_resumes_exactly_once(stack: 
     api.wait_for_request(EXAMPLE, run_id, GATE, interval=0.02)
     answered = api.respond(EXAMPLE, run_id, GATE, ["Approve"])
     assert answered.status_code == 200, answered.text
-    assert api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert (
+        api.wait_for_state(EXAMPLE, run_id, "publish", {"success", "skipped", "failed", "upstream_failed"})[
+            "state"
+        ]
+        == "success"
+    )
     assert [(t["try_number"], t["state"]) for t in api.tries(EXAMPLE, run_id, GATE)] == [(1, "success")]
 
 
@@ -113,7 +137,12 @@ def test_timeout_applies_the_defaults(stack: AirflowStack) -> None:
     run_id = api.trigger("hitl_timeout_with_default")
     request = api.wait_for_request("hitl_timeout_with_default", run_id, "gate")
     assert request["deadline"] is not None
-    assert api.wait_for_state("hitl_timeout_with_default", run_id, "after", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert (
+        api.wait_for_state(
+            "hitl_timeout_with_default", run_id, "after", {"success", "skipped", "failed", "upstream_failed"}
+        )["state"]
+        == "success"
+    )
     result = api.xcom("hitl_timeout_with_default", run_id, "gate")
     assert result["timed_out"] is True
     assert result["chosen_options"] == ["Approve"]
@@ -128,8 +157,16 @@ def test_timeout_without_defaults_fails_the_task_clearly(stack: AirflowStack) ->
     api = stack.client("admin")
     run_id = api.trigger("hitl_timeout_without_default")
     api.wait_for_request("hitl_timeout_without_default", run_id, "question")
-    assert api.wait_for_state("hitl_timeout_without_default", run_id, "question", {"success", "failed"})["state"] == "failed"
-    assert api.wait_for_state("hitl_timeout_without_default", run_id, "after_question", {"upstream_failed", "success"})["state"] == "upstream_failed"
+    assert (
+        api.wait_for_state("hitl_timeout_without_default", run_id, "question", {"success", "failed"})["state"]
+        == "failed"
+    )
+    assert (
+        api.wait_for_state(
+            "hitl_timeout_without_default", run_id, "after_question", {"upstream_failed", "success"}
+        )["state"]
+        == "upstream_failed"
+    )
     detail = api.get_request("hitl_timeout_without_default", run_id, "question").json()
     assert detail["status"] == "timed_out"
     assert detail["chosen_options"] == []
@@ -144,7 +181,12 @@ def test_answer_after_the_deadline_gets_409(stack: AirflowStack) -> None:
     late = api.respond("hitl_timeout_with_default", run_id, "gate", ["Reject"])
     assert late.status_code == 409
     assert "takes no answers" in late.json()["detail"]
-    assert api.wait_for_state("hitl_timeout_with_default", run_id, "after", {"success", "skipped", "failed", "upstream_failed"})["state"] == "success"
+    assert (
+        api.wait_for_state(
+            "hitl_timeout_with_default", run_id, "after", {"success", "skipped", "failed", "upstream_failed"}
+        )["state"]
+        == "success"
+    )
     assert api.xcom("hitl_timeout_with_default", run_id, "gate")["chosen_options"] == ["Approve"]
 
 
@@ -153,5 +195,13 @@ def test_fail_on_reject_fails_the_task(stack: AirflowStack) -> None:
     run_id = api.trigger("hitl_fail_on_reject")
     api.wait_for_request("hitl_fail_on_reject", run_id, "strict_gate")
     assert api.respond("hitl_fail_on_reject", run_id, "strict_gate", ["Reject"]).status_code == 200
-    assert api.wait_for_state("hitl_fail_on_reject", run_id, "strict_gate", {"success", "failed"})["state"] == "failed"
-    assert api.wait_for_state("hitl_fail_on_reject", run_id, "after_strict", {"upstream_failed", "success"})["state"] == "upstream_failed"
+    assert (
+        api.wait_for_state("hitl_fail_on_reject", run_id, "strict_gate", {"success", "failed"})["state"]
+        == "failed"
+    )
+    assert (
+        api.wait_for_state("hitl_fail_on_reject", run_id, "after_strict", {"upstream_failed", "success"})[
+            "state"
+        ]
+        == "upstream_failed"
+    )

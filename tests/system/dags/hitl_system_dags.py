@@ -10,7 +10,9 @@ from airflow.sdk import DAG, task
 DEADLINE = timedelta(seconds=12)
 
 with DAG(dag_id="hitl_timeout_with_default", schedule=None, tags=["hitl-test"]):
-    gate = ApprovalOperator(task_id="gate", subject="Approve within 12 s?", defaults="Approve", response_timeout=DEADLINE)
+    gate = ApprovalOperator(
+        task_id="gate", subject="Approve within 12 s?", defaults="Approve", response_timeout=DEADLINE
+    )
 
     @task
     def after(decision: dict) -> str:
@@ -19,8 +21,12 @@ with DAG(dag_id="hitl_timeout_with_default", schedule=None, tags=["hitl-test"]):
     after(gate.output)
 
 with DAG(dag_id="hitl_timeout_without_default", schedule=None, tags=["hitl-test"]):
-    question = HITLOperator(task_id="question", subject="Yes or no, within 12 s?", options=["Yes", "No"],
-                            response_timeout=DEADLINE)
+    question = HITLOperator(
+        task_id="question",
+        subject="Yes or no, within 12 s?",
+        options=["Yes", "No"],
+        response_timeout=DEADLINE,
+    )
 
     @task
     def after_question(decision: dict) -> str:

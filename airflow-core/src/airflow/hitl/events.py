@@ -7,8 +7,10 @@ Built here only, for both ways a request ends: a person's answer (sent by the AP
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 TRIGGER_CLASSPATH = "airflow.providers.hitl.triggers.hitl.HITLTrigger"
 

@@ -175,7 +175,9 @@ def sensitive_fields(params: Mapping[str, Mapping[str, Any]]) -> set[str]:
     }
 
 
-def mask_params(params: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def mask_params(
+    params: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
     """``values`` with sensitive fields replaced by ``***``."""
     if values is None:
         return None

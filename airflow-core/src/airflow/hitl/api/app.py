@@ -44,13 +44,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         await resume_scheduler.start()
     except Exception:
-        log.exception("HITL resume timers did not start (is `airflow db migrate` done with the HITL DB manager?)")
+        log.exception(
+            "HITL resume timers did not start (is `airflow db migrate` done with the HITL DB manager?)"
+        )
     yield
     resume_scheduler.stop()
 
 
 def create_plugin_app() -> FastAPI:
-    app = FastAPI(title="Airflow Human-in-the-loop", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Airflow Human-in-the-loop", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi() -> dict:

@@ -134,9 +134,7 @@ class HITLAssignee(Base):
 
     __tablename__ = "hitl_request_assignee"
 
-    request_id = Column(
-        Integer, ForeignKey("hitl_request.id", ondelete="CASCADE"), primary_key=True
-    )
+    request_id = Column(Integer, ForeignKey("hitl_request.id", ondelete="CASCADE"), primary_key=True)
     kind = Column(String(8), primary_key=True)  # "user" or "group"
     principal = Column(String(ID_LEN), primary_key=True)
 

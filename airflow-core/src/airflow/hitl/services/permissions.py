@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 from airflow.hitl.models import HITLDetail, HITLGroup, HITLGroupMember
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 
 ADMIN_ROLES = frozenset({"admin"})
@@ -46,7 +47,9 @@ def is_admin(user: BaseUser) -> bool:
 
 def groups_of(session: Session, user: BaseUser) -> set[str]:
     """Responder groups the user belongs to: by membership, or by a role the group follows."""
-    member_of = select(HITLGroup.name).join(HITLGroupMember).where(HITLGroupMember.user_id == str(user.get_id()))
+    member_of = (
+        select(HITLGroup.name).join(HITLGroupMember).where(HITLGroupMember.user_id == str(user.get_id()))
+    )
     names = set(session.scalars(member_of))
     roles = user_roles(user)
     if roles:
@@ -88,7 +91,9 @@ def decide_responder(session: Session, user: BaseUser, row: HITLDetail) -> Decis
             who.append(f"users {sorted(assigned_ids)}")
         if assigned_groups:
             who.append(f"groups {sorted(assigned_groups)}")
-        return Decision(False, reason=f"this request is assigned to {' and '.join(who)}; you are not among them")
+        return Decision(
+            False, reason=f"this request is assigned to {' and '.join(who)}; you are not among them"
+        )
     if can_access_dag(user, row.dag_id, "PUT"):
         return Decision(True)
     return Decision(

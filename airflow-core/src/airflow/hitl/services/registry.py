@@ -10,13 +10,10 @@ request. It is idempotent and safe to run concurrently from several API servers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
 from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus, ResponseChannel
@@ -25,6 +22,12 @@ from airflow.models.taskinstancehistory import TaskInstanceHistory as TIH
 from airflow.models.trigger import Trigger
 from airflow.utils import timezone
 from airflow.utils.state import TaskInstanceState
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +79,17 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
     if task is not None:
         query = query.where(tuple_(TI.dag_id, TI.run_id, TI.task_id, TI.map_index) == task)
     created = 0
-    for ti_id, dag_id, run_id, task_id, map_index, try_number, trigger_id, deferred_at, kwargs in session.execute(
-        query
-    ):
+    for (
+        ti_id,
+        dag_id,
+        run_id,
+        task_id,
+        map_index,
+        try_number,
+        trigger_id,
+        deferred_at,
+        kwargs,
+    ) in session.execute(query):
         trigger_kwargs = Trigger._decrypt_kwargs(kwargs)
         row = build_request(
             trigger_kwargs,
@@ -194,7 +205,7 @@ def close_request(row: HITLDetail, ti_state: str | None, next_kwargs: Mapping[st
     The deadline's event leaves the defaults in ``next_kwargs["event"]``: the request timed out.
     Anything else (marked success/failed, cleared, deleted while waiting) cancels it.
     """
-    event = (next_kwargs or {}).get("event")
+    event: Any = (next_kwargs or {}).get("event")
     if is_timeout_event(event):
         row.status = HITLStatus.TIMED_OUT.value
         row.responded_at = timezone.parse(event["responded_at"])

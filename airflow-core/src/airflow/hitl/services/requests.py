@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from airflow.hitl.models import HITLDetail
 from airflow.hitl.services.errors import RequestNotFound
 from airflow.hitl.services.registry import TaskKey, sync_requests
 from airflow.hitl.services.resume import resume_due_requests
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def refresh_requests(session: Session, task: TaskKey | None = None) -> None:

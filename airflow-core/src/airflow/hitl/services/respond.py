@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail, HITLStatus
 from airflow.hitl.request import mask_params, validate_answer
 from airflow.hitl.services.errors import InvalidOptions, InvalidParams, NotAllowed, RequestClosed
@@ -21,6 +18,10 @@ from airflow.models.log import Log
 from airflow.utils import timezone
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from sqlalchemy.orm import Session
+
     from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,10 @@ def respond_to_request(
         raise InvalidOptions("; ".join(errors.options))
     if errors.params:
         raise InvalidParams(
-            [{"loc": ["body", "params_input", name], "msg": msg, "type": "value_error"} for name, msg in errors.params.items()]
+            [
+                {"loc": ["body", "params_input", name], "msg": msg, "type": "value_error"}
+                for name, msg in errors.params.items()
+            ]
         )
 
     due_at = resume_due_at(row)

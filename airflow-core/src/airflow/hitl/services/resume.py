@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from airflow.hitl.config import get_settings
 from airflow.hitl.events import response_event
@@ -29,6 +29,9 @@ from airflow.utils import timezone
 from airflow.utils.session import create_session
 from airflow.utils.sqlalchemy import with_row_locks
 from airflow.utils.state import TaskInstanceState
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,12 @@ from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
 from airflow.hitl.api.datamodels.hitl_details import (
     HITLDetail as HITLDetailBody,
+)
+from airflow.hitl.api.datamodels.hitl_details import (
     HITLDetailCollection,
     HITLDetailResponse,
+    HITLTaskInstance,
+    HITLUser,
     UpdateHITLDetailPayload,
 )
 from airflow.hitl.api.security import ReadableDagIdsDep
@@ -47,29 +51,29 @@ def to_body(row: HITLDetail, ti_state: Any, user: BaseUser) -> HITLDetailBody:
     if row.responded_by_id != str(user.get_id()):
         params_input = mask_params(row.params, params_input)
     return HITLDetailBody(
-        task_instance={
-            "id": row.ti_id,
-            "dag_id": row.dag_id,
-            "dag_run_id": row.run_id,
-            "task_id": row.task_id,
-            "map_index": row.map_index,
-            "try_number": row.try_number,
-            "state": str(ti_state) if ti_state else row.closed_ti_state,
-        },
+        task_instance=HITLTaskInstance(
+            id=row.ti_id,
+            dag_id=row.dag_id,
+            dag_run_id=row.run_id,
+            task_id=row.task_id,
+            map_index=row.map_index,
+            try_number=row.try_number,
+            state=str(ti_state) if ti_state else row.closed_ti_state,
+        ),
         subject=row.subject,
         body=row.body,
         options=row.options,
         defaults=row.defaults,
         multiple=row.multiple,
         params=row.params,
-        assigned_users=row.assigned_users or [],
+        assigned_users=[HITLUser(**user) for user in row.assigned_users or []],
         assigned_groups=row.assigned_groups or [],
         created_at=row.created_at,
         deadline=row.deadline,
         status=row.status,
         closed_ti_state=row.closed_ti_state,
         responded_at=row.responded_at,
-        responded_by_user=row.responded_by_user,
+        responded_by_user=HITLUser(**row.responded_by_user) if row.responded_by_user else None,
         chosen_options=row.chosen_options,
         params_input=params_input,
         response_received=row.response_received,
@@ -103,7 +107,16 @@ def list_hitl_details(
         SortParam,
         Depends(
             SortParam(
-                ["created_at", "deadline", "responded_at", "dag_id", "task_id", "run_id", "status", "subject"],
+                [
+                    "created_at",
+                    "deadline",
+                    "responded_at",
+                    "dag_id",
+                    "task_id",
+                    "run_id",
+                    "status",
+                    "subject",
+                ],
                 HITLDetail,
                 {"dag_run_id": "run_id"},
             ).dynamic_depends(default="-created_at")
@@ -145,10 +158,8 @@ def get_hitl_detail(
     try:
         row = get_request(session, (dag_id, dag_run_id, task_id, map_index))
     except HITLServiceError as err:
-        raise service_error(err)
-    ti_state = session.scalar(
-        select(TI.state).where(same_task(row), TI.try_number == row.try_number)
-    )
+        raise service_error(err) from err
+    ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
     session.commit()
     return to_body(row, ti_state, user)
 
@@ -183,7 +194,9 @@ def update_hitl_detail(
     404: no such request; 409: answered, expired or cancelled; 422: invalid form values.
     """
     if x_hitl_channel not in ANSWER_CHANNELS:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"X-HITL-Channel must be one of {sorted(ANSWER_CHANNELS)}")
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"X-HITL-Channel must be one of {sorted(ANSWER_CHANNELS)}"
+        )
     try:
         row = respond_to_request(
             session,
@@ -195,10 +208,10 @@ def update_hitl_detail(
         )
     except HITLServiceError as err:
         session.rollback()
-        raise service_error(err)
+        raise service_error(err) from err
     assert row.responded_by_user is not None and row.responded_at is not None
     return HITLDetailResponse(
-        responded_by=row.responded_by_user,
+        responded_by=HITLUser(**row.responded_by_user),
         responded_at=row.responded_at,
         chosen_options=row.chosen_options or [],
         params_input=row.params_input or {},

@@ -55,7 +55,11 @@ def upgrade() -> None:
         sa.Column("resumed_at", UtcDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="hitl_request_pkey"),
         sa.UniqueConstraint(
-            "dag_id", "run_id", "task_id", "map_index", "try_number",
+            "dag_id",
+            "run_id",
+            "task_id",
+            "map_index",
+            "try_number",
             name="hitl_request_dag_id_run_id_task_id_map_index_try_number_uq",
         ),
         sa.UniqueConstraint("ti_id", name="hitl_request_ti_id_uq"),
@@ -71,8 +75,10 @@ def upgrade() -> None:
         sa.Column("principal", sa.String(ID_LEN), nullable=False),
         sa.PrimaryKeyConstraint("request_id", "kind", "principal", name="hitl_request_assignee_pkey"),
         sa.ForeignKeyConstraint(
-            ["request_id"], ["hitl_request.id"],
-            name="hitl_request_assignee_request_id_fkey", ondelete="CASCADE",
+            ["request_id"],
+            ["hitl_request.id"],
+            name="hitl_request_assignee_request_id_fkey",
+            ondelete="CASCADE",
         ),
     )
     op.create_index(
@@ -114,8 +120,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="hitl_link_token_pkey"),
         sa.UniqueConstraint("token_hash", name="hitl_link_token_token_hash_uq"),
         sa.ForeignKeyConstraint(
-            ["request_id"], ["hitl_request.id"],
-            name="hitl_link_token_request_id_fkey", ondelete="CASCADE",
+            ["request_id"],
+            ["hitl_request.id"],
+            name="hitl_link_token_request_id_fkey",
+            ondelete="CASCADE",
         ),
     )
     op.create_index("idx_hitl_link_token_request_id", "hitl_link_token", ["request_id"])

@@ -14,10 +14,16 @@ def get_provider_info() -> dict[str, Any]:
         "description": "Operators that wait for a person to choose, approve or fill in a form.",
         "versions": [__version__],
         "operators": [
-            {"integration-name": "Human-in-the-loop", "python-modules": ["airflow.providers.hitl.operators.hitl"]}
+            {
+                "integration-name": "Human-in-the-loop",
+                "python-modules": ["airflow.providers.hitl.operators.hitl"],
+            }
         ],
         "triggers": [
-            {"integration-name": "Human-in-the-loop", "python-modules": ["airflow.providers.hitl.triggers.hitl"]}
+            {
+                "integration-name": "Human-in-the-loop",
+                "python-modules": ["airflow.providers.hitl.triggers.hitl"],
+            }
         ],
         "integrations": [
             {

@@ -68,7 +68,9 @@ def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[dict[st
     normalized = []
     for user in items:
         if not isinstance(user, Mapping) or not user.get("id"):
-            raise HITLDefinitionError(f"assigned_users entries need an 'id' ({{'id': ..., 'name': ...}}), got {user!r}")
+            raise HITLDefinitionError(
+                f"assigned_users entries need an 'id' ({{'id': ..., 'name': ...}}), got {user!r}"
+            )
         normalized.append({"id": str(user["id"]), "name": str(user.get("name") or user["id"])})
     return normalized
 
@@ -76,7 +78,7 @@ def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[dict[st
 def _is_templated(value: Any) -> bool:
     if isinstance(value, str):
         return "{{" in value or "{%" in value
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return any(_is_templated(v) for v in value)
     return False
 
@@ -137,7 +139,11 @@ class HITLOperator(BaseOperator):
         self.defaults = normalize_defaults(defaults)
         self.multiple = multiple
         self.hitl_params = params_to_specs(params)
-        self.notifiers = [notifiers] if notifiers is not None and not isinstance(notifiers, Sequence) else list(notifiers or [])
+        self.notifiers = (
+            [notifiers]
+            if notifiers is not None and not isinstance(notifiers, Sequence)
+            else list(notifiers or [])
+        )
         try:
             self.assigned_users = normalize_users(assigned_users)
         except HITLDefinitionError as err:

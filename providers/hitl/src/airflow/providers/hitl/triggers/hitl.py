@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.hitl.config import get_settings
 from airflow.hitl.events import TRIGGER_CLASSPATH, timeout_event
 from airflow.hitl.request import default_answer
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow.utils import timezone
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from datetime import datetime
 
 
 class HITLTrigger(BaseTrigger):
