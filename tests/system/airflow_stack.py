@@ -165,7 +165,8 @@ class AirflowStack:
         env.update(self.config.extra_env)
         return env
 
-    def start(self, timeout: float = 180) -> AirflowStack:
+    def prepare(self) -> AirflowStack:
+        """A fresh home and database, migrated with the HITL DB manager; no process started."""
         if self.home.exists():
             shutil.rmtree(self.home)
         (self.home / "dags").mkdir(parents=True)
@@ -176,6 +177,10 @@ class AirflowStack:
             self.pg_database = f"hitl_{self.config.name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
             _pg_admin(f'CREATE DATABASE "{self.pg_database}"')
         self.run_airflow("db", "migrate")
+        return self
+
+    def start(self, timeout: float = 180) -> AirflowStack:
+        self.prepare()
         if self.config.split_api_server:
             self._spawn("api-server-core", "api-server", "--apps", "core", "--port", str(self.port))
             self._spawn(
@@ -203,6 +208,15 @@ class AirflowStack:
             check=check,
             timeout=300,
         )
+
+    def run_python(self, code: str) -> str:
+        """Run ``code`` in a Python process with this stack's Airflow environment; its stdout."""
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=self.env(), capture_output=True, text=True, timeout=300
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"Python snippet failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
 
     def _spawn(self, name: str, *args: str) -> None:
         with open(self.logs / f"{name}.log", "w") as log:  # the child keeps its own descriptor
@@ -246,8 +260,12 @@ class AirflowStack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
         self.processes.clear()
+        self.drop_database()
+
+    def drop_database(self) -> None:
         if self.pg_database:
             _pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+            self.pg_database = None
 
     def token(self, user: str) -> str:
         if user not in self._tokens:

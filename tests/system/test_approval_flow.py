@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.system.airflow_stack import wait_for
+
 if TYPE_CHECKING:
     from tests.system.airflow_stack import AirflowStack
 
@@ -92,6 +94,9 @@ def test_invalid_answers_are_refused_and_change_nothing(stack: AirflowStack) -> 
     unknown_field = api.respond(EXAMPLE, run_id, GATE, ["Approve"], {"comment": "ok"})
     assert unknown_field.status_code == 422
     assert unknown_field.json()["detail"][0]["loc"] == ["body", "params_input", "comment"]
+    oversized = api.respond(EXAMPLE, run_id, GATE, ["Approve"], {"blob": "x" * 1_100_000})
+    assert oversized.status_code == 422
+    assert "at most 1000000 are accepted" in oversized.json()["detail"]
     missing_task = api.respond(EXAMPLE, run_id, "no_such_task", ["Approve"])
     assert missing_task.status_code == 404
 
@@ -205,3 +210,33 @@ def test_fail_on_reject_fails_the_task(stack: AirflowStack) -> None:
         ]
         == "upstream_failed"
     )
+
+
+def test_a_retry_asks_again_and_keeps_the_first_trys_answer(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    dag_id, task_id = "hitl_retry_after_reject", "retried_gate"
+    run_id = api.trigger(dag_id)
+    first = api.wait_for_request(dag_id, run_id, task_id)
+    assert first["task_instance"]["try_number"] == 1
+    assert api.respond(dag_id, run_id, task_id, ["Reject"]).status_code == 200
+
+    def second_try() -> dict | None:
+        detail = api.get_request(dag_id, run_id, task_id).json()
+        return (
+            detail if detail["task_instance"]["try_number"] == 2 and detail["status"] == "pending" else None
+        )
+
+    second = wait_for(second_try, 120, "the retry's request")
+    assert second["task_instance"]["id"] != first["task_instance"]["id"]
+    assert api.respond(dag_id, run_id, task_id, ["Approve"]).status_code == 200
+    assert (
+        api.wait_for_state(dag_id, run_id, "after_retry", {"success", "upstream_failed"})["state"]
+        == "success"
+    )
+
+    both = api.list_requests(dag_id, run_id, order_by="created_at")["hitl_details"]
+    assert [(d["task_instance"]["try_number"], d["status"], d["chosen_options"]) for d in both] == [
+        (1, "responded", ["Reject"]),
+        (2, "responded", ["Approve"]),
+    ]
+    assert both[0]["task_instance"]["id"] == first["task_instance"]["id"]

@@ -42,3 +42,18 @@ with DAG(dag_id="hitl_fail_on_reject", schedule=None, tags=["hitl-test"]):
         return "ran"
 
     strict >> after_strict()
+
+with DAG(dag_id="hitl_retry_after_reject", schedule=None, tags=["hitl-test"]):
+    retried = ApprovalOperator(
+        task_id="retried_gate",
+        subject="Reject fails this try; the retry asks again",
+        fail_on_reject=True,
+        retries=1,
+        retry_delay=timedelta(seconds=1),
+    )
+
+    @task
+    def after_retry() -> str:
+        return "ran"
+
+    retried >> after_retry()

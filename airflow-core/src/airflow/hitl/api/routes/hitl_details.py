@@ -24,6 +24,7 @@ from airflow.hitl.api.datamodels.hitl_details import (
     UpdateHITLDetailPayload,
 )
 from airflow.hitl.api.security import ReadableDagIdsDep
+from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail, HITLStatus, ResponseChannel
 from airflow.hitl.request import mask_params
 from airflow.hitl.services.errors import HITLServiceError
@@ -193,6 +194,12 @@ def update_hitl_detail(
     400: an option that is not offered, or too many; 403: not allowed to answer (says why);
     404: no such request; 409: answered, expired or cancelled; 422: invalid form values.
     """
+    size = len(body.model_dump_json())
+    if size > get_settings().max_answer_bytes:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"The answer is {size} bytes; at most {get_settings().max_answer_bytes} are accepted",
+        )
     if x_hitl_channel not in ANSWER_CHANNELS:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"X-HITL-Channel must be one of {sorted(ANSWER_CHANNELS)}"

@@ -1,0 +1,89 @@
+"""The HITL tables' Alembic chain on real databases: `airflow db migrate`, downgrade, upgrade."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.system.airflow_stack import SQLITE, AirflowStack, StackConfig, postgres_available
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+IN_CI = os.environ.get("CI") == "true"
+HITL_TABLES = {"hitl_request", "hitl_request_assignee", "hitl_group", "hitl_group_member", "hitl_link_token"}
+
+# Prints the database's HITL tables, the HITL revision, and differences between the models and
+# the migrated schema (Alembic's autogenerate comparison, restricted to the HITL tables).
+INSPECT = """
+import json
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from airflow import settings
+from airflow.hitl.db_manager import VERSION_TABLE
+from airflow.hitl.models import metadata
+settings.configure_orm()
+with settings.engine.connect() as conn:
+    tables = sorted(t for t in inspect(conn).get_table_names() if t.startswith("hitl"))
+    ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": True})
+    revision = ctx.get_current_revision()
+    diffs = [str(d) for d in compare_metadata(ctx, metadata) if "hitl" in str(d)] if revision else []
+print(json.dumps({"tables": tables, "revision": revision, "diffs": diffs}))
+"""
+
+DOWNGRADE = """
+from airflow import settings
+from airflow.hitl.db_manager import HITLDBManager
+from airflow.utils.session import create_session
+settings.configure_orm()
+with create_session() as session:
+    HITLDBManager(session).downgrade("base")
+"""
+
+
+def inspect_db(stack: AirflowStack) -> dict:
+    return json.loads(stack.run_python(INSPECT).strip().splitlines()[-1])
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> AirflowStack:
+    if request.param == "postgres":
+        missing = postgres_available()
+        if missing:
+            if IN_CI:
+                pytest.fail(f"{missing}; CI must run the PostgreSQL migration tests")
+            pytest.skip(f"{missing}: start PostgreSQL on 127.0.0.1:5432 to test migrations there")
+        config = StackConfig("migrations-pg", "postgres")
+    else:
+        config = StackConfig("migrations-sqlite", SQLITE.database)
+    stack = AirflowStack(config, tmp_path)
+    yield stack
+    stack.drop_database()
+
+
+def test_db_migrate_creates_the_tables_matching_the_models_and_is_idempotent(database: AirflowStack) -> None:
+    database.prepare()
+    state = inspect_db(database)
+    assert set(state["tables"]) == HITL_TABLES | {"hitl_alembic_version"}
+    assert state["revision"] == "hitl_0001"
+    assert state["diffs"] == []
+    database.run_airflow("db", "migrate")
+    assert inspect_db(database) == state
+
+
+def test_downgrade_removes_the_tables_and_migrate_brings_them_back(database: AirflowStack) -> None:
+    database.prepare()
+    database.run_python(DOWNGRADE)
+    after_downgrade = inspect_db(database)
+    assert set(after_downgrade["tables"]) & HITL_TABLES == set()
+    assert after_downgrade["revision"] is None
+
+    database.run_airflow("db", "migrate")
+    again = inspect_db(database)
+    assert set(again["tables"]) >= HITL_TABLES
+    assert again["revision"] == "hitl_0001"
+    assert again["diffs"] == []
