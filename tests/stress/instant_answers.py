@@ -105,7 +105,7 @@ class PendingWatcher(threading.Thread):
         self._lock = threading.Lock()
         self._waiting: dict[str, threading.Event] = {}
         self._seen: dict[str, float] = {}
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def watch(self, run_id: str) -> threading.Event:
         with self._lock:
@@ -118,11 +118,11 @@ class PendingWatcher(threading.Thread):
             return self._seen.pop(run_id, None)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def run(self) -> None:
         api = self.clients.get()
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             with self._lock:
                 waiting = [run_id for run_id, event in self._waiting.items() if not event.is_set()]
             if waiting:
@@ -140,7 +140,7 @@ class PendingWatcher(threading.Thread):
                         if event is not None and not event.is_set():
                             self._seen[run_id] = now
                             event.set()
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
 
 class Driver:

@@ -53,15 +53,9 @@ class TestCheckDefinition:
         }
         assert definition(defaults=["Approve", "Reject"], multiple=True, params=params) == []
 
-    def test_defaults_with_a_required_field_without_default_are_rejected(self):
-        problems = definition(defaults=["Approve"], params={"note": spec({"type": "string"})})
-        assert problems == [
-            "param 'note' has no default, so the defaults could not be applied at the deadline; "
-            "give it a default value"
-        ]
-
-    def test_a_required_field_without_default_is_fine_when_there_are_no_defaults(self):
-        assert definition(params={"note": spec({"type": "string"})}) == []
+    def test_a_required_field_without_default_is_fine_next_to_defaults(self):
+        # Whether the defaults can be applied is decided at the deadline (the task then fails clearly).
+        assert definition(defaults=["Approve"], params={"note": spec({"type": "string"})}) == []
 
     def test_empty_options_are_rejected(self):
         assert definition(options=[]) == ["options must not be empty"]

@@ -79,11 +79,6 @@ def check_definition(
             problems.append(f"{len(defaults)} defaults given but multiple=False allows only one")
     for name, spec in params.items():
         problems += [f"param {name!r}: {p}" for p in _check_param(spec)]
-        if defaults and spec.get("value") is None and not _allows_null(spec.get("schema") or {}):
-            problems.append(
-                f"param {name!r} has no default, so the defaults could not be applied at the "
-                "deadline; give it a default value"
-            )
     return problems
 
 

@@ -16,15 +16,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.exceptions import AirflowException
-from airflow.hitl.events import is_timeout_event
+from airflow.hitl.events import is_timeout_event, timeout_event
 from airflow.hitl.request import (
     HITLDefinitionError,
     check_definition,
+    default_answer,
     mask_params,
     normalize_defaults,
     validate_answer,
 )
 from airflow.providers.hitl.triggers.hitl import HITLTrigger
+from airflow.providers.standard.operators.branch import BranchMixIn
 from airflow.providers.standard.utils.skipmixin import SkipMixin
 from airflow.sdk import BaseOperator, Param
 from airflow.sdk.definitions.param import ParamsDict
@@ -73,6 +75,14 @@ def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[dict[st
             )
         normalized.append({"id": str(user["id"]), "name": str(user.get("name") or user["id"])})
     return normalized
+
+
+def _running_in_dag_test() -> bool:
+    """True inside ``airflow dags test`` / ``dag.test()``, which run tasks and triggers in-process."""
+    from airflow.sdk.execution_time import task_runner
+    from airflow.sdk.execution_time.supervisor import InProcessSupervisorComms
+
+    return isinstance(getattr(task_runner, "SUPERVISOR_COMMS", None), InProcessSupervisorComms)
 
 
 def _is_templated(value: Any) -> bool:
@@ -191,6 +201,8 @@ class HITLOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         request = self.build_request()
+        if _running_in_dag_test():
+            return self._answer_for_dag_test(context, request)
         deadline = timezone.utcnow() + self.response_timeout if self.response_timeout else None
         for notifier in self.notifiers:
             notifier(context)
@@ -201,6 +213,27 @@ class HITLOperator(BaseOperator):
             deadline.isoformat() if deadline else "none",
         )
         self.defer(trigger=HITLTrigger(request=request, deadline=deadline), method_name="execute_complete")
+
+    def _answer_for_dag_test(self, context: Context, request: dict[str, Any]) -> Any:
+        """``airflow dags test`` has no API server to answer through: apply the defaults or stop."""
+        if not request["defaults"]:
+            raise HITLTimeoutError(
+                f"HITL task {self.task_id!r} cannot be answered under `airflow dags test` (no API "
+                "server runs there) and has no defaults to apply. Give it defaults, or run the DAG "
+                "on a running Airflow and answer through the REST API."
+            )
+        self.log.info(
+            "`airflow dags test`: nobody can answer %r here; applying the defaults %s",
+            request["subject"],
+            request["defaults"],
+        )
+        snapshot = {k: request[k] for k in ("options", "multiple", "params")}
+        event = timeout_event(
+            request=snapshot,
+            deadline=timezone.utcnow(),
+            **default_answer(snapshot, request["defaults"]),
+        )
+        return self.execute_complete(context, event)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         """Turn the resume event into the task's result (validated against the request snapshot)."""
@@ -215,6 +248,11 @@ class HITLOperator(BaseOperator):
                 "and the task has no defaults to apply"
             )
         errors, params_input = validate_answer(request, event["chosen_options"], event["params_input"])
+        if errors and is_timeout_event(event):
+            raise HITLTimeoutError(
+                f"Nobody answered {self.subject!r} before its deadline {event['responded_at']} "
+                f"and the defaults cannot be applied: {errors.describe()}"
+            )
         if errors:
             raise AirflowException(f"The answer does not fit the request: {errors.describe()}")
         result = {
@@ -274,13 +312,114 @@ class ApprovalOperator(HITLOperator, SkipMixin):
         who = (result["responded_by_user"] or {}).get("name") or "the deadline's default"
         if self.fail_on_reject:
             raise HITLRejectedError(f"Rejected by {who}")
-        task = context["task"]
-        relatives = (
-            task.get_flat_relatives(upstream=False)
-            if self.ignore_downstream_trigger_rules
-            else task.get_direct_relatives(upstream=False)
-        )
-        to_skip = [t for t in relatives if not t.is_teardown]
-        self.log.info("Rejected by %s; skipping %s", who, [t.task_id for t in to_skip])
-        self.skip(ti=ti, tasks=to_skip)
+        self.log.info("Rejected by %s", who)
+        skip_downstream(self, context, everything=self.ignore_downstream_trigger_rules)
+        return result
+
+
+def skip_downstream(operator: SkipMixin, context: Context, *, everything: bool) -> None:
+    """
+    Skip the task's downstream tasks (all of them, or only the direct ones), except teardowns.
+
+    For an unmapped task Airflow ends the task here (``DownstreamTasksSkipped``), so push any XCom
+    before calling this.
+    """
+    task = context["task"]
+    relatives = (
+        task.get_flat_relatives(upstream=False) if everything else task.get_direct_relatives(upstream=False)
+    )
+    to_skip = [t for t in relatives if not t.is_teardown]
+    operator.log.info("Skipping %s", sorted(t.task_id for t in to_skip))
+    operator.skip(ti=context["ti"], tasks=to_skip)
+
+
+class HITLBranchOperator(HITLOperator, BranchMixIn):
+    """
+    Ask a person which path(s) to take; the others are skipped.
+
+    :param options_mapping: Option label -> task id, task group id, or a list of them. An option
+        without a mapping is itself the id of the task (or task group) to follow.
+
+    The XCom ``return_value`` is the list of task (or group) ids followed; the full answer is in
+    the XCom ``hitl_response``.
+    """
+
+    inherits_from_skipmixin = True
+
+    def __init__(
+        self, *, options_mapping: Mapping[str, str | Sequence[str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.options_mapping = dict(options_mapping or {})
+        if not _is_templated(self.options):
+            unknown = sorted(set(self.options_mapping) - set(self.options))
+            if unknown:
+                raise HITLDefinitionError(
+                    f"HITL task {self.task_id!r}: options_mapping names {unknown}, which are not "
+                    f"among the options {list(self.options)}"
+                )
+
+    def branches_for(self, chosen_options: Sequence[str]) -> list[str]:
+        """The task or task group ids to follow for the chosen options, in order, once each."""
+        followed: list[str] = []
+        for option in chosen_options:
+            target = self.options_mapping.get(option, option)
+            for task_id in [target] if isinstance(target, str) else target:
+                if task_id not in followed:
+                    followed.append(task_id)
+        return followed
+
+    def process_result(self, context: Context, result: dict[str, Any]) -> Any:
+        followed = self.branches_for(result["chosen_options"])
+        ti = context["ti"]
+        ti.xcom_push(key="hitl_response", value=result)
+        ti.xcom_push(key="return_value", value=followed)
+        return self.do_branch(context, followed)
+
+
+class HITLEntryOperator(HITLOperator):
+    """
+    Ask a person to fill in a form (``params``); the values go downstream as XCom.
+
+    ``options`` default to ``["OK"]`` and ``defaults`` to ``["OK"]``.
+    """
+
+    def __init__(
+        self,
+        *,
+        options: Sequence[str] | str | None = None,
+        defaults: str | Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if options is None:
+            options = ["OK"]
+            defaults = ["OK"] if defaults is None else defaults
+        super().__init__(options=options, defaults=defaults, **kwargs)
+
+
+class HITLTerminationOperator(HITLOperator, SkipMixin):
+    """
+    Ask a person whether the run goes on: ``Stop`` skips every downstream task (whatever their
+    trigger rules, as ``ShortCircuitOperator`` with ``ignore_downstream_trigger_rules=True``),
+    ``Proceed`` continues.
+    """
+
+    STOP = "Stop"
+    PROCEED = "Proceed"
+    inherits_from_skipmixin = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        for fixed in ("options", "multiple"):
+            if fixed in kwargs:
+                raise HITLDefinitionError(
+                    f"HITLTerminationOperator {kwargs.get('task_id')!r}: '{fixed}' is fixed "
+                    f"(options are {[self.STOP, self.PROCEED]}, one may be chosen)"
+                )
+        super().__init__(options=[self.STOP, self.PROCEED], multiple=False, **kwargs)
+
+    def process_result(self, context: Context, result: dict[str, Any]) -> Any:
+        if result["chosen_options"] == [self.PROCEED]:
+            return result
+        context["ti"].xcom_push(key="return_value", value=result)
+        skip_downstream(self, context, everything=True)
         return result

@@ -1,0 +1,345 @@
+"""Benchmark: what N HITL requests cost while they wait and nobody answers.
+
+Starts one stack (``--stack``, default sqlite) with ``[triggerer] capacity`` (and ``[core]
+max_map_length``) raised to at least ``--requests``, measures a baseline window, creates N real
+deferred requests (one run of a DAG with a mapped ``HITLOperator``: ``.partial(...).expand(...)``
+over N subjects), waits until all N are deferred and visible through the API, and then, for
+``--seconds`` with nobody answering, samples every second:
+
+* the triggerer process tree's CPU% (100% = one core) and RSS (psutil, the triggerer's Popen pid
+  and all its children);
+* the HITL REST requests in the api-server's access log (this script sends none in the window:
+  the design claims the feature polls nothing, so any would come from the feature itself);
+* on PostgreSQL, ``pg_stat_database.xact_commit`` of the stack's database (commits/second; the
+  scheduler's and triggerer's heartbeats cause some, so the baseline window shows that floor).
+
+``--requests 10000`` needs ``[triggerer] capacity`` 10000, which this script sets (with
+``max_map_length``); creating that many deferred tasks takes a long time on a small machine
+(each mapped task instance runs once on the LocalExecutor before it defers).
+
+Run from the repository root::
+
+    .venv/bin/python -m tests.benchmarks.waiting_cost --requests 1000 --seconds 60
+    .venv/bin/python -m tests.benchmarks.waiting_cost --requests 50 --seconds 20 --stack postgres
+
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import psutil
+
+from tests.stress.common import (
+    StackFailed,
+    effective_settings,
+    log,
+    print_table,
+    running_stack,
+    skip_reason,
+    stack_config,
+)
+from tests.system.airflow_stack import PG_ADMIN_URL
+
+if TYPE_CHECKING:
+    from tests.system.airflow_stack import AirflowStack, ApiClient
+
+DAG_FILE = Path(__file__).parent / "dags" / "hitl_bench_dags.py"
+DAG_ID, TASK = "hitl_bench_waiting", "ask"
+ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>/\S*) HTTP/[0-9.]+"')
+HITL_PATH = re.compile(r"/hitlDetails|^/api/v2/hitl(/|$|\?)|^/hitl(/|$|\?)")
+
+
+@dataclass
+class Window:
+    """What one measurement window saw."""
+
+    name: str
+    pending: int
+    seconds: float = 0.0
+    cpu: list[float] = field(default_factory=list)  # percent of one core, per sample
+    rss: list[int] = field(default_factory=list)  # bytes, per sample
+    processes: int = 0
+    hitl_requests: int = 0
+    all_requests: int = 0
+    hitl_paths: dict[str, int] = field(default_factory=dict)
+    commits: int | None = None
+
+
+class TreeSampler:
+    """CPU% and RSS of a process and all its descendants (children that come and go included)."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self._last: dict[int, tuple[psutil.Process, float]] = {}
+        self._last_at = time.monotonic()
+        self.sample()
+
+    def _tree(self) -> list[psutil.Process]:
+        try:
+            return [self.root, *self.root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def sample(self) -> tuple[float, int, int]:
+        """(CPU% since the last sample, RSS bytes now, processes now)."""
+        now = time.monotonic()
+        elapsed = max(now - self._last_at, 1e-6)
+        busy, rss, seen = 0.0, 0, {}
+        for proc in self._tree():
+            try:
+                times = proc.cpu_times()
+                total = times.user + times.system
+                rss += proc.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            known = self._last.get(proc.pid)
+            if known is not None and known[0].create_time() == proc.create_time():
+                busy += max(0.0, total - known[1])
+            seen[proc.pid] = (proc, total)
+        self._last, self._last_at = seen, now
+        return 100.0 * busy / elapsed, rss, len(seen)
+
+
+def pg_commits(database: str) -> int:
+    import psycopg2
+
+    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
+    conn.autocommit = True  # a fresh snapshot of the statistics each time
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", (database,))
+        return int(cursor.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def access_log_size(stack: AirflowStack) -> int:
+    return (stack.logs / "api-server.log").stat().st_size
+
+
+def count_requests(stack: AirflowStack, start: int, end: int, window: Window) -> None:
+    """Count the access-log lines the api-server wrote between two file offsets."""
+    with open(stack.logs / "api-server.log", "rb") as fh:
+        fh.seek(start)
+        text = fh.read(end - start).decode(errors="replace")
+    for line in text.splitlines():
+        match = ACCESS_LINE.search(line)
+        if not match:
+            continue
+        window.all_requests += 1
+        path = match["path"]
+        if HITL_PATH.search(path):
+            window.hitl_requests += 1
+            key = f"{match['method']} {path.split('?')[0]}"
+            window.hitl_paths[key] = window.hitl_paths.get(key, 0) + 1
+
+
+def measure(stack: AirflowStack, sampler: TreeSampler, window: Window, seconds: float) -> Window:
+    """Sample every second for ``seconds`` while this script sends no request to the stack."""
+    log(f"measuring '{window.name}' for {seconds:.0f}s ({window.pending} pending requests)")
+    commits_before = pg_commits(stack.pg_database) if stack.pg_database else None
+    log_start = access_log_size(stack)
+    sampler.sample()
+    started = time.monotonic()
+    next_at = started + 1.0
+    while next_at <= started + seconds + 1e-6:
+        time.sleep(max(0.0, next_at - time.monotonic()))
+        cpu, rss, processes = sampler.sample()
+        window.cpu.append(cpu)
+        window.rss.append(rss)
+        window.processes = max(window.processes, processes)
+        next_at += 1.0
+    window.seconds = time.monotonic() - started
+    if commits_before is not None and stack.pg_database:
+        window.commits = pg_commits(stack.pg_database) - commits_before
+    count_requests(stack, log_start, access_log_size(stack), window)
+    return window
+
+
+def deferred_count(api: ApiClient, run_id: str) -> tuple[int, int]:
+    """(deferred, failed) task instances of the run."""
+    counts = []
+    for state in ("deferred", "failed"):
+        response = api.http.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"state": state, "limit": 1}
+        )
+        response.raise_for_status()
+        counts.append(response.json()["total_entries"])
+    return counts[0], counts[1]
+
+
+def pending_total(api: ApiClient) -> tuple[int, float]:
+    started = time.monotonic()
+    total = api.list_requests("~", "~", status="pending", limit=1)["total_entries"]
+    return total, time.monotonic() - started
+
+
+def create_requests(api: ApiClient, n: int, timeout: float) -> dict[str, Any]:
+    """One run of the mapped DAG; wait until all ``n`` task instances are deferred and visible."""
+    started = time.monotonic()
+    run_id = api.trigger(DAG_ID, conf={"n": n})
+    deadline = started + timeout
+    deferred = failed = 0
+    last_logged = 0.0
+    while time.monotonic() < deadline:
+        deferred, failed = deferred_count(api, run_id)
+        if deferred >= n or failed:
+            break
+        if time.monotonic() - last_logged > 15:
+            log(f"  {deferred}/{n} deferred after {time.monotonic() - started:.0f}s")
+            last_logged = time.monotonic()
+        time.sleep(3)
+    if failed or deferred < n:
+        raise RuntimeError(
+            f"only {deferred}/{n} mapped HITL tasks deferred ({failed} failed) within {timeout:.0f}s"
+        )
+    all_deferred = time.monotonic() - started
+    first_total, first_read = pending_total(api)  # this read registers the N requests
+    visible_deadline = time.monotonic() + 120
+    while first_total < n and time.monotonic() < visible_deadline:
+        time.sleep(1)
+        first_total, _ = pending_total(api)
+    second_total, second_read = pending_total(api)
+    return {
+        "run_id": run_id,
+        "all_deferred_s": all_deferred,
+        "first_list_read_s": first_read,
+        "second_list_read_s": second_read,
+        "pending": second_total,
+    }
+
+
+def fmt_mb(values: list[int], how: str) -> str:
+    if not values:
+        return "-"
+    value = statistics.mean(values) if how == "mean" else max(values)
+    return f"{value / 1e6:.1f}"
+
+
+def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace, database: str) -> None:
+    print()
+    print(
+        f"stack: {args.stack}; requests: {args.requests}; window: {args.seconds:.0f}s; "
+        f"[triggerer] capacity {info['capacity']}; settings: {info['settings']}"
+    )
+    if "created" in info:
+        c = info["created"]
+        print(
+            f"creating: all {args.requests} deferred {c['all_deferred_s']:.1f}s after the trigger; "
+            f"first pending-list read (registers them) {c['first_list_read_s']:.2f}s, "
+            f"next read {c['second_list_read_s']:.2f}s; pending visible: {c['pending']}"
+        )
+    rows = []
+    for w in windows:
+        per_s = max(w.seconds, 1e-6)
+        rows.append(
+            [
+                w.name,
+                w.pending,
+                f"{statistics.mean(w.cpu):.2f}" if w.cpu else "-",
+                f"{max(w.cpu):.2f}" if w.cpu else "-",
+                fmt_mb(w.rss, "mean"),
+                fmt_mb(w.rss, "max"),
+                w.processes,
+                f"{w.hitl_requests} ({w.hitl_requests / per_s:.2f}/s)",
+                f"{w.all_requests} ({w.all_requests / per_s:.2f}/s)",
+                f"{w.commits} ({w.commits / per_s:.2f}/s)" if w.commits is not None else "n/a (sqlite)",
+            ]
+        )
+    print_table(
+        [
+            "window",
+            "pending",
+            "trig CPU% mean",
+            "trig CPU% max",
+            "trig RSS MB mean",
+            "trig RSS MB max",
+            "trig procs",
+            "HITL API reqs",
+            "all API reqs",
+            f"pg commits ({database})" if database else "pg commits",
+        ],
+        rows,
+    )
+    for w in windows:
+        if w.hitl_paths:
+            print(f"  HITL requests in '{w.name}': {w.hitl_paths}")
+    print()
+    print(
+        "CPU% is the triggerer process tree's user+system CPU time per wall second (100 = one core),\n"
+        "sampled every second; RSS is the tree's resident memory. API requests are counted from the\n"
+        "api-server's access log over the window, during which this script sends none. PostgreSQL\n"
+        "commits are pg_stat_database.xact_commit of the stack's database (backends report their\n"
+        "statistics up to about a second late, so a window's count is approximate)."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=1000, help="deferred HITL requests to create")
+    parser.add_argument("--seconds", type=float, default=60, help="length of each measurement window")
+    parser.add_argument("--quiet-seconds", type=float, default=10, help="pause before each window")
+    parser.add_argument(
+        "--create-timeout", type=float, default=None, help="seconds to create them (default 300 + 2 s each)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the stack's files (logs) afterwards")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.seconds < 1:
+        parser.error("--requests and --seconds must be >= 1")
+    capacity = max(1000, args.requests)
+    config = stack_config(
+        args.stack,
+        {
+            "AIRFLOW__TRIGGERER__CAPACITY": str(capacity),
+            "AIRFLOW__CORE__MAX_MAP_LENGTH": str(max(1024, args.requests)),
+        },
+    )
+    reason = skip_reason(config)
+    if reason:
+        print(f"Cannot run on {args.stack}: {reason}")
+        return 1
+    info: dict[str, Any] = {"capacity": capacity}
+    windows: list[Window] = []
+    database = ""
+    try:
+        with running_stack(config, [DAG_FILE], keep=args.keep) as stack:
+            database = stack.pg_database or ""
+            info["settings"] = effective_settings(stack)
+            api = stack.client("admin")
+            api.wait_for_dag(DAG_ID, timeout=180)
+            sampler = TreeSampler(stack.processes["triggerer"].pid)
+            time.sleep(args.quiet_seconds)
+            windows.append(measure(stack, sampler, Window("baseline (no requests)", 0), args.seconds))
+            log(f"creating {args.requests} deferred requests")
+            timeout = args.create_timeout or 300 + 2.0 * args.requests
+            try:
+                info["created"] = create_requests(api, args.requests, timeout)
+            except (RuntimeError, TimeoutError, httpx.HTTPError) as err:
+                print(f"ERROR: could not create the requests: {err}", file=sys.stderr)
+                print(stack.dump_logs(40), file=sys.stderr)
+                report(windows, info, args, database)
+                return 1
+            api.http.close()
+            time.sleep(args.quiet_seconds)
+            pending = info["created"]["pending"]
+            windows.append(measure(stack, sampler, Window("waiting (nobody answers)", pending), args.seconds))
+    except StackFailed as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return 1
+    report(windows, info, args, database)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
