@@ -19,6 +19,7 @@ start or runs could not be triggered. Timing is reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import threading
 import time
@@ -52,9 +53,17 @@ DAG_IDS = {0: "hitl_stress_instant_retries0", 1: "hitl_stress_instant_retries1"}
 GATE = "gate"
 AFTER = "after"
 ANSWER = ["Approve"]
+# The execution API's log when a worker starts a task instance that is not queued (yet).
+TI_DETAILS = re.compile(r"Retrieved task instance details dag_id=(?P<dag_id>\S+) .*?ti_id=(?P<ti_id>[\w-]+)")
+START_CONFLICT = re.compile(r"Cannot start Task Instance in invalid state .*?ti_id=(?P<ti_id>[\w-]+)")
 FINISHED = {"success", "failed"}
-# In the scheduler's error when an executor reports a run of a task that is queued/scheduled again.
-STATE_MISMATCH = "task-state-changed-externally"
+# The scheduler's error when an executor reports a finished run of a task whose state says it has
+# not run (the task is then failed: "task state changed externally").
+STATE_MISMATCH = re.compile(
+    r"reported that the task instance <TaskInstance: (?P<dag_id>\S+?)\.(?P<task_id>[^\s.]+) (?P<run_id>\S+) "
+    r"\[\w+\]> finished with state (?P<reported>\w+), but the task instance's state attribute is "
+    r"(?P<state>\w+)"
+)
 
 
 @dataclass
@@ -78,6 +87,18 @@ class RunRecord:
     tries: list[tuple[int, str | None]] = field(default_factory=list)
     chosen_options: Any = None
     poll_errors: int = 0
+    # (task_id, state the executor reported, state the task instance had) from the scheduler log
+    mismatches: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def resume_race(self) -> bool:
+        """The race the settle time is for: the deferring run's success report came after the resume."""
+        return any(task == GATE and reported == "success" for task, reported, _ in self.mismatches)
+
+    @property
+    def start_race(self) -> bool:
+        """A task failed because a worker started it before the scheduler committed it as queued."""
+        return any(reported == "failed" and state == "queued" for _, reported, state in self.mismatches)
 
     @property
     def answered(self) -> bool:
@@ -277,7 +298,7 @@ class Outcome:
     seconds: float
     watcher_polls: int = 0
     watcher_errors: int = 0
-    externally_changed: int = 0
+    start_conflicts: int = 0  # api-server: "Cannot start Task Instance in invalid state"
 
 
 def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
@@ -296,7 +317,9 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
         "lost answers",
         "unfinished",
         "poll errors",
-        "state-mismatch logs",
+        "lost: start race",
+        "resume races",
+        "start races",
         "wall s",
     ]
     rows = []
@@ -318,7 +341,9 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
                 sum(1 for r in recs if r.lost),
                 sum(1 for r in recs if not r.error and r.run_state is None),
                 sum(r.poll_errors for r in recs) + o.watcher_errors,
-                o.externally_changed,
+                sum(1 for r in recs if r.lost and r.start_race),
+                sum(1 for r in recs if r.resume_race),
+                f"{sum(1 for r in recs if r.start_race)} ({o.start_conflicts} x 409)",
                 f"{o.seconds:.0f}",
             ]
         )
@@ -349,6 +374,11 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
     print()
     print("Timestamps: 'answer' is the server's responded_at, 'gate/downstream success' the task")
     print("instances' end_date, 'deferral' the gate's trigger created_date (all from the REST API).")
+    print("'resume races': the scheduler failed the gate because the executor's report of its deferring")
+    print("run came after the resume (what resume_settle_seconds prevents). 'start races': a task failed")
+    print("because a LocalExecutor worker started it before the scheduler committed it as queued (409 from")
+    print("the execution API; an Airflow 3.0.6 bug fixed upstream in apache/airflow#56010, not the feature).")
+    print("'lost: start race' are lost answers explained by such a start race.")
     anomalies = [
         (o, r)
         for o in outcomes
@@ -381,13 +411,28 @@ def run_config(name: str, args: argparse.Namespace, outcomes: list[Outcome], set
             if driver.watcher is not None:
                 outcome.watcher_polls, outcome.watcher_errors = driver.watcher.polls, driver.watcher.errors
             outcomes.append(outcome)
-        lines = (stack.logs / "scheduler.log").read_text(errors="replace").splitlines()
-        mismatches = [line for line in lines if STATE_MISMATCH in line]
-        for outcome in outcomes:
-            if outcome.config == name:
-                dag_id = DAG_IDS[outcome.retries]
-                outcome.externally_changed = sum(1 for line in mismatches if dag_id in line)
-        log(f"{name}: the scheduler logged {len(mismatches)} 'task state changed externally' errors")
+        attribute_mismatches(stack, [o for o in outcomes if o.config == name])
+
+
+def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
+    """Attach the scheduler's "state changed externally" errors to the runs they concern."""
+    by_run = {r.run_id: r for o in outcomes for r in o.records if r.run_id}
+    text = (stack.logs / "scheduler.log").read_text(errors="replace")
+    found = 0
+    for match in STATE_MISMATCH.finditer(text):
+        record = by_run.get(match["run_id"])
+        if record is not None:
+            record.mismatches.append((match["task_id"], match["reported"], match["state"]))
+            found += 1
+    api_log = (stack.logs / "api-server.log").read_text(errors="replace")
+    dag_of_ti = {m["ti_id"]: m["dag_id"] for m in TI_DETAILS.finditer(api_log)}
+    conflicts = Counter(dag_of_ti.get(m["ti_id"]) for m in START_CONFLICT.finditer(api_log))
+    for outcome in outcomes:
+        outcome.start_conflicts = conflicts[DAG_IDS[outcome.retries]]
+    log(
+        f"{stack.config.name}: {found} 'task state changed externally' errors, "
+        f"{sum(conflicts.values())} task starts refused (409)"
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -181,6 +181,8 @@ def close_finished_requests(session: Session, task: TaskKey | None = None) -> in
             ti_state, next_kwargs = _try_outcome(session, row)
         close_request(row, ti_state, next_kwargs)
         closed += 1
+    if closed:
+        session.flush()  # Airflow's sessions do not autoflush; later reads must see the closes
     return closed
 
 
