@@ -39,6 +39,7 @@ from tests.stress.common import (
     skip_reason,
     spread,
     stack_config,
+    start_conflicts,
 )
 
 if TYPE_CHECKING:
@@ -146,7 +147,9 @@ def floor_run(api: ApiClient, timeout: float) -> dict[str, Any]:
     }
 
 
-def report(runs: list[GateRun], floors: list[dict[str, Any]], settle: float, stack: str) -> None:
+def report(
+    runs: list[GateRun], floors: list[dict[str, Any]], settle: float, stack: str, conflicts: int
+) -> None:
     print()
     print(f"stack: {stack}; resume_settle_seconds in effect: {settle}")
     rows: list[list[Any]] = []
@@ -208,6 +211,10 @@ def report(runs: list[GateRun], floors: list[dict[str, Any]], settle: float, sta
         for mode in ("settled", "instant")
     }
     print(f"gate/downstream final states: {states}; floor run states: {sorted({f['state'] for f in floors})}")
+    print(
+        f"task starts refused by the execution API (Airflow 3.0.6 LocalExecutor start race, "
+        f"apache/airflow#56010; the task retries or fails): {conflicts}"
+    )
     for r in runs:
         if r.note:
             print(f"  {r.mode} run: {r.note}")
@@ -264,13 +271,13 @@ def main(argv: list[str] | None = None) -> int:
                     except (TimeoutError, httpx.HTTPError) as err:
                         runs.append(GateRun(mode, note=f"run not completed: {err}"))
                     r = runs[-1]
-                    log(
-                        f"{mode} run {i + 1}/{args.runs}: answer -> downstream {diff(r.after_end, r.responded_at)}"
-                    )
+                    took = diff(r.after_end, r.responded_at)
+                    log(f"{mode} run {i + 1}/{args.runs}: answer -> downstream {took} {r.note}")
+            conflicts = start_conflicts(stack)
     except StackFailed as err:
         print(f"ERROR: {err}", file=sys.stderr)
         return 1
-    report(runs, floors, settle, args.stack)
+    report(runs, floors, settle, args.stack, conflicts)
     return 0
 
 

@@ -47,6 +47,7 @@ from tests.stress.common import (
     running_stack,
     skip_reason,
     stack_config,
+    start_conflicts,
 )
 from tests.system.airflow_stack import PG_ADMIN_URL
 
@@ -167,7 +168,7 @@ def measure(stack: AirflowStack, sampler: TreeSampler, window: Window, seconds: 
 
 
 def deferred_count(api: ApiClient, run_id: str) -> tuple[int, int]:
-    """(deferred, failed) task instances of the run."""
+    """(deferred, failed) task instances of the run (failed: retries exhausted)."""
     counts = []
     for state in ("deferred", "failed"):
         response = api.http.get(
@@ -193,13 +194,13 @@ def create_requests(api: ApiClient, n: int, timeout: float) -> dict[str, Any]:
     last_logged = 0.0
     while time.monotonic() < deadline:
         deferred, failed = deferred_count(api, run_id)
-        if deferred >= n or failed:
+        if deferred + failed >= n:
             break
         if time.monotonic() - last_logged > 15:
             log(f"  {deferred}/{n} deferred after {time.monotonic() - started:.0f}s")
             last_logged = time.monotonic()
         time.sleep(3)
-    if failed or deferred < n:
+    if deferred < n:
         raise RuntimeError(
             f"only {deferred}/{n} mapped HITL tasks deferred ({failed} failed) within {timeout:.0f}s"
         )
@@ -237,7 +238,9 @@ def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace
         print(
             f"creating: all {args.requests} deferred {c['all_deferred_s']:.1f}s after the trigger; "
             f"first pending-list read (registers them) {c['first_list_read_s']:.2f}s, "
-            f"next read {c['second_list_read_s']:.2f}s; pending visible: {c['pending']}"
+            f"next read {c['second_list_read_s']:.2f}s; pending visible: {c['pending']}; task starts "
+            f"refused (Airflow 3.0.6 LocalExecutor start race, apache/airflow#56010, retried): "
+            f"{info.get('start_conflicts')}"
         )
     rows = []
     for w in windows:
@@ -330,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(stack.dump_logs(40), file=sys.stderr)
                 report(windows, info, args, database)
                 return 1
+            info["start_conflicts"] = start_conflicts(stack)
             api.http.close()
             time.sleep(args.quiet_seconds)
             pending = info["created"]["pending"]

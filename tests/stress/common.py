@@ -99,6 +99,22 @@ def effective_settings(stack: AirflowStack) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# The execution API's log line when a worker starts a task instance that is not queued: Airflow
+# 3.0.6's LocalExecutor can start a task before the scheduler commits it as queued (the task then
+# fails without running, or retries; fixed upstream in apache/airflow#56010).
+START_CONFLICT = "Cannot start Task Instance in invalid state"
+
+
+def start_conflicts(stack: AirflowStack) -> int:
+    """How many task starts the execution API refused so far (see ``START_CONFLICT``)."""
+    names = [name for name in stack.processes if name.startswith("api-server")] or ["api-server"]
+    return sum(
+        (stack.logs / f"{name}.log").read_text(errors="replace").count(START_CONFLICT)
+        for name in names
+        if (stack.logs / f"{name}.log").exists()
+    )
+
+
 def parse_ts(value: str | None) -> float | None:
     """An API timestamp as epoch seconds (the stack runs on this machine: one clock)."""
     if not value:

@@ -174,3 +174,21 @@ def test_dags_test_applies_the_defaults_or_fails_fast(stack: AirflowStack) -> No
     output = without.stdout + without.stderr
     assert "cannot be answered under `airflow dags test`" in output
     assert "Give it defaults, or run the DAG on a running Airflow" in output
+
+
+def test_a_sensitive_field_is_masked_for_everyone_but_the_responder(stack: AirflowStack) -> None:
+    admin, viewer = stack.client("admin"), stack.client("viewer")
+    dag_id, task_id = "hitl_sensitive_form", "credentials"
+    run_id = admin.trigger(dag_id)
+    admin.wait_for_request(dag_id, run_id, task_id)
+    secret = "s3cr3t-key-123"
+    assert admin.respond(dag_id, run_id, task_id, ["OK"], {"api_key": secret}).status_code == 200
+    assert admin.get_request(dag_id, run_id, task_id).json()["params_input"]["api_key"] == secret
+    assert viewer.get_request(dag_id, run_id, task_id).json()["params_input"] == {
+        "api_key": "***",
+        "vendor": "acme",
+    }
+    listed = viewer.list_requests(dag_id, run_id)["hitl_details"][0]
+    assert listed["params_input"]["api_key"] == "***"
+    assert admin.wait_for_state(dag_id, run_id, "key_length", FINISHED)["state"] == "success"
+    assert admin.xcom(dag_id, run_id, "key_length") == len(secret)

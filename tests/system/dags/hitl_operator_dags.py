@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from airflow.providers.hitl.operators.hitl import HITLBranchOperator, HITLOperator
-from airflow.sdk import DAG, task, task_group
+from airflow.providers.hitl.operators.hitl import HITLBranchOperator, HITLEntryOperator, HITLOperator
+from airflow.sdk import DAG, Param, task, task_group
 
 with DAG(dag_id="hitl_branch_multiple", schedule=None, tags=["hitl-test"]):
     pick = HITLBranchOperator(
@@ -62,3 +62,19 @@ with DAG(dag_id="hitl_mapped", schedule=None, tags=["hitl-test"]):
         return [answer["chosen_options"][0] for answer in answers]
 
     collect_answers(review.output)
+
+with DAG(dag_id="hitl_sensitive_form", schedule=None, tags=["hitl-test"]):
+    credentials = HITLEntryOperator(
+        task_id="credentials",
+        subject="Paste the vendor's API key",
+        params={
+            "api_key": Param(type="string", format="password", minLength=8),
+            "vendor": Param("acme", type="string"),
+        },
+    )
+
+    @task
+    def key_length(answer: dict) -> int:
+        return len(answer["params_input"]["api_key"])
+
+    key_length(credentials.output)
