@@ -69,7 +69,9 @@ class Window:
     seconds: float = 0.0
     cpu: list[float] = field(default_factory=list)  # percent of one core, per sample
     rss: list[int] = field(default_factory=list)  # bytes, per sample
+    pss: list[int] = field(default_factory=list)  # bytes, per sample (shared pages split)
     processes: int = 0
+    breakdown: dict[str, int] = field(default_factory=dict)  # process -> RSS at the last sample
     hitl_requests: int = 0
     all_requests: int = 0
     hitl_paths: dict[str, int] = field(default_factory=dict)
@@ -91,24 +93,28 @@ class TreeSampler:
         except psutil.NoSuchProcess:
             return []
 
-    def sample(self) -> tuple[float, int, int]:
-        """(CPU% since the last sample, RSS bytes now, processes now)."""
+    def sample(self) -> dict[str, Any]:
+        """CPU% since the last sample, RSS and PSS bytes now, and each process's RSS now."""
         now = time.monotonic()
         elapsed = max(now - self._last_at, 1e-6)
-        busy, rss, seen = 0.0, 0, {}
+        busy, rss, pss, seen, breakdown = 0.0, 0, 0, {}, {}
         for proc in self._tree():
             try:
                 times = proc.cpu_times()
                 total = times.user + times.system
-                rss += proc.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                memory = proc.memory_full_info()
+                name = f"{proc.pid} {' '.join(proc.cmdline()[1:3]) or proc.name()}"
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
+            rss += memory.rss
+            pss += getattr(memory, "pss", memory.rss)
+            breakdown[name] = memory.rss
             known = self._last.get(proc.pid)
             if known is not None and known[0].create_time() == proc.create_time():
                 busy += max(0.0, total - known[1])
             seen[proc.pid] = (proc, total)
         self._last, self._last_at = seen, now
-        return 100.0 * busy / elapsed, rss, len(seen)
+        return {"cpu": 100.0 * busy / elapsed, "rss": rss, "pss": pss, "breakdown": breakdown}
 
 
 def pg_commits(database: str) -> int:
@@ -155,10 +161,12 @@ def measure(stack: AirflowStack, sampler: TreeSampler, window: Window, seconds: 
     next_at = started + 1.0
     while next_at <= started + seconds + 1e-6:
         time.sleep(max(0.0, next_at - time.monotonic()))
-        cpu, rss, processes = sampler.sample()
-        window.cpu.append(cpu)
-        window.rss.append(rss)
-        window.processes = max(window.processes, processes)
+        sample = sampler.sample()
+        window.cpu.append(sample["cpu"])
+        window.rss.append(sample["rss"])
+        window.pss.append(sample["pss"])
+        window.breakdown = sample["breakdown"]
+        window.processes = max(window.processes, len(sample["breakdown"]))
         next_at += 1.0
     window.seconds = time.monotonic() - started
     if commits_before is not None and stack.pg_database:
@@ -253,6 +261,7 @@ def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace
                 f"{max(w.cpu):.2f}" if w.cpu else "-",
                 fmt_mb(w.rss, "mean"),
                 fmt_mb(w.rss, "max"),
+                fmt_mb(w.pss, "mean"),
                 w.processes,
                 f"{w.hitl_requests} ({w.hitl_requests / per_s:.2f}/s)",
                 f"{w.all_requests} ({w.all_requests / per_s:.2f}/s)",
@@ -267,6 +276,7 @@ def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace
             "trig CPU% max",
             "trig RSS MB mean",
             "trig RSS MB max",
+            "trig PSS MB mean",
             "trig procs",
             "HITL API reqs",
             "all API reqs",
@@ -274,13 +284,23 @@ def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace
         ],
         rows,
     )
+    if len(windows) == 2 and windows[0].rss and windows[1].rss:
+        before, during = statistics.mean(windows[0].rss), statistics.mean(windows[1].rss)
+        print(
+            f"triggerer RSS before the requests: {before / 1e6:.1f} MB; while {windows[1].pending} wait: "
+            f"{during / 1e6:.1f} MB ({(during - before) / 1e6:+.1f} MB, "
+            f"{(during - before) / max(windows[1].pending, 1) / 1e3:+.1f} kB per request)"
+        )
     for w in windows:
+        parts = ", ".join(f"{name}: {rss / 1e6:.0f}" for name, rss in sorted(w.breakdown.items()))
+        print(f"  triggerer processes in '{w.name}' (RSS MB): {parts}")
         if w.hitl_paths:
             print(f"  HITL requests in '{w.name}': {w.hitl_paths}")
     print()
     print(
         "CPU% is the triggerer process tree's user+system CPU time per wall second (100 = one core),\n"
-        "sampled every second; RSS is the tree's resident memory. API requests are counted from the\n"
+        "sampled every second; RSS is the tree's resident memory (summed: pages shared by forked\n"
+        "processes count once per process; PSS splits them). API requests are counted from the\n"
         "api-server's access log over the window, during which this script sends none. PostgreSQL\n"
         "commits are pg_stat_database.xact_commit of the stack's database (backends report their\n"
         "statistics up to about a second late, so a window's count is approximate)."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,13 +13,19 @@ from airflow.hitl.events import response_event, timeout_event
 from airflow.hitl.request import HITLDefinitionError
 from airflow.providers.hitl.operators.hitl import (
     ApprovalOperator,
+    HITLBranchOperator,
+    HITLEntryOperator,
     HITLOperator,
+    HITLTerminationOperator,
     HITLTimeoutError,
+    _running_in_dag_test,
     normalize_users,
     params_to_specs,
 )
 from airflow.sdk import DAG, Param
 from airflow.sdk.definitions.param import ParamsDict
+from airflow.sdk.execution_time import task_runner
+from airflow.sdk.execution_time.supervisor import InProcessSupervisorComms
 
 WHEN = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -48,6 +55,57 @@ def deadline_passed(request, chosen, params_input=None):
     return timeout_event(
         request=request, chosen_options=chosen, params_input=params_input or {}, deadline=WHEN
     )
+
+
+def branch(**overrides):
+    kwargs = {
+        "task_id": "route",
+        "subject": "Where to?",
+        "options": ["Publish", "Review", "Remove"],
+        "multiple": True,
+    }
+    kwargs.update(overrides)
+    return HITLBranchOperator(**kwargs)
+
+
+class RecordingTI:
+    """Stands in for the task instance: records XCom pushes (into a shared log, if given)."""
+
+    def __init__(self, log=None):
+        self.log = log if log is not None else []
+
+    def xcom_push(self, key, value):
+        self.log.append(("xcom_push", key, value))
+
+
+class UntouchableContext(Mapping):
+    """A context that fails the test when anything reads it."""
+
+    def __getitem__(self, key):
+        raise AssertionError(f"the context was read ({key!r})")
+
+    def __iter__(self):
+        raise AssertionError("the context was iterated")
+
+    def __len__(self):
+        raise AssertionError("the context was measured")
+
+
+def a_result(chosen, timed_out=False):
+    return {
+        "chosen_options": list(chosen),
+        "params_input": {},
+        "responded_at": "2025-03-04T05:06:07+00:00",
+        "responded_by_user": None if timed_out else {"id": "u1", "name": "Una"},
+        "timed_out": timed_out,
+    }
+
+
+@pytest.fixture
+def in_dag_test(monkeypatch):
+    """Make the operators believe they run under `airflow dags test`."""
+    comms = InProcessSupervisorComms.__new__(InProcessSupervisorComms)
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", comms, raising=False)
 
 
 class TestDefinitionErrorsAtConstruction:
@@ -374,3 +432,297 @@ class TestResultFromEvent:
         op = ApprovalOperator(task_id="approve", subject="Ship it?")
         event = answered(snapshot(), ["Approve"])
         assert op.execute_complete(context={}, event=event)["chosen_options"] == ["Approve"]
+
+    def test_a_timeout_whose_defaults_leave_a_required_field_empty_raises_naming_the_field(self):
+        request = snapshot(params=self.FORM)
+        event = deadline_passed(request, ["Reject"], {"count": 3, "reason": None})
+        with pytest.raises(HITLTimeoutError) as excinfo:
+            hitl(defaults="Reject").result_from_event(event)
+        message = str(excinfo.value)
+        assert message.startswith("Nobody answered 'Ship it?' before its deadline 2025-03-04T05:06:07+00:00")
+        assert "the defaults cannot be applied: reason: a value is required" in message
+        assert "count" not in message
+
+    def test_an_answer_leaving_a_required_field_empty_is_refused_but_is_not_a_timeout(self):
+        event = answered(snapshot(params=self.FORM), ["Approve"], {"count": 3})
+        with pytest.raises(AirflowException, match="reason: a value is required") as excinfo:
+            hitl().result_from_event(event)
+        assert not isinstance(excinfo.value, HITLTimeoutError)
+
+
+class TestHITLBranchOperator:
+    def test_a_mapping_key_that_is_not_an_option_is_rejected_naming_the_task(self):
+        with pytest.raises(HITLDefinitionError) as excinfo:
+            branch(options_mapping={"Publish": "publish", "Archive": "archive"})
+        assert str(excinfo.value) == (
+            "HITL task 'route': options_mapping names ['Archive'], which are not among the options "
+            "['Publish', 'Review', 'Remove']"
+        )
+
+    def test_every_unknown_mapping_key_is_named_in_sorted_order(self):
+        with pytest.raises(HITLDefinitionError, match=r"options_mapping names \['Archive', 'Zap'\]"):
+            branch(options_mapping={"Zap": "z", "Publish": "publish", "Archive": "a"})
+
+    def test_mapping_keys_are_matched_exactly(self):
+        with pytest.raises(HITLDefinitionError, match=r"options_mapping names \['publish'\]"):
+            branch(options_mapping={"publish": "publish"})
+
+    def test_a_mapping_error_inside_a_dag_names_the_task(self):
+        with DAG("d", schedule=None), pytest.raises(HITLDefinitionError, match=r"^HITL task 'inside': "):
+            branch(task_id="inside", options_mapping={"Archive": "archive"})
+
+    def test_the_options_themselves_are_still_checked(self):
+        with pytest.raises(HITLDefinitionError, match=r"^HITL task 'route': options must not be empty$"):
+            branch(options=[])
+
+    def test_a_mapping_of_some_options_is_kept_as_a_copy(self):
+        mapping = {"Publish": "publish", "Remove": ["remove", "notify"]}
+        op = branch(options_mapping=mapping)
+        mapping["Review"] = "review"
+        assert op.options_mapping == {"Publish": "publish", "Remove": ["remove", "notify"]}
+
+    def test_without_a_mapping_every_option_maps_to_itself(self):
+        op = branch()
+        assert op.options_mapping == {}
+        assert op.branches_for(["Review", "Publish"]) == ["Review", "Publish"]
+
+    def test_templated_options_are_not_checked_against_the_mapping_at_construction(self):
+        op = branch(options="{{ params.choices }}", options_mapping={"Archive": "archive"})
+        assert op.options_mapping == {"Archive": "archive"}
+
+    def test_a_mapped_option_follows_its_task_id(self):
+        op = branch(options_mapping={"Publish": "publish_task"})
+        assert op.branches_for(["Publish"]) == ["publish_task"]
+
+    def test_an_unmapped_option_follows_the_task_of_the_same_name(self):
+        op = branch(options_mapping={"Publish": "publish_task"})
+        assert op.branches_for(["Review"]) == ["Review"]
+
+    def test_an_option_may_map_to_a_task_group_id(self):
+        op = branch(options_mapping={"Review": "legal.review"})
+        assert op.branches_for(["Review"]) == ["legal.review"]
+
+    def test_an_option_mapped_to_a_list_follows_each_of_them_in_order(self):
+        op = branch(options_mapping={"Remove": ["remove", "notify_author", "audit"]})
+        assert op.branches_for(["Remove"]) == ["remove", "notify_author", "audit"]
+
+    def test_an_option_may_map_to_a_tuple(self):
+        op = branch(options_mapping={"Remove": ("remove", "audit")})
+        assert op.branches_for(["Remove"]) == ["remove", "audit"]
+
+    def test_the_order_of_the_chosen_options_is_kept(self):
+        op = branch(options_mapping={"Publish": "publish", "Remove": ["remove", "audit"]})
+        assert op.branches_for(["Remove", "Review", "Publish"]) == ["remove", "audit", "Review", "publish"]
+        assert op.branches_for(["Publish", "Review", "Remove"]) == ["publish", "Review", "remove", "audit"]
+
+    def test_a_target_shared_by_several_options_is_followed_once_where_it_first_appears(self):
+        op = branch(options_mapping={"Publish": ["publish", "audit"], "Remove": ["audit", "remove"]})
+        assert op.branches_for(["Publish", "Remove"]) == ["publish", "audit", "remove"]
+
+    def test_a_mapped_target_equal_to_an_unmapped_option_is_followed_once(self):
+        op = branch(options_mapping={"Publish": ["publish", "Review"]})
+        assert op.branches_for(["Publish", "Review"]) == ["publish", "Review"]
+
+    def test_a_list_repeating_a_target_follows_it_once(self):
+        op = branch(options_mapping={"Remove": ["remove", "remove"]})
+        assert op.branches_for(["Remove"]) == ["remove"]
+
+    def test_nothing_chosen_follows_nothing(self):
+        assert branch().branches_for([]) == []
+
+    def test_process_result_pushes_the_answer_and_the_followed_ids_then_branches(self, monkeypatch):
+        log = []
+        op = branch(options_mapping={"Remove": ["remove", "audit"]})
+
+        def do_branch(context, branches_to_execute):
+            log.append(("do_branch", context, branches_to_execute))
+            return "what do_branch returned"
+
+        monkeypatch.setattr(op, "do_branch", do_branch)
+        context = {"ti": RecordingTI(log)}
+        result = a_result(["Remove", "Review"])
+
+        assert op.process_result(context, result) == "what do_branch returned"
+        assert log == [
+            ("xcom_push", "hitl_response", result),
+            ("xcom_push", "return_value", ["remove", "audit", "Review"]),
+            ("do_branch", context, ["remove", "audit", "Review"]),
+        ]
+
+    def test_execute_complete_branches_on_the_answer_in_the_event(self, monkeypatch):
+        calls = []
+        op = branch(options_mapping={"Publish": "publish"})
+        monkeypatch.setattr(op, "do_branch", lambda context, ids: calls.append(ids) or ids)
+        ti = RecordingTI()
+        event = answered(snapshot(options=["Publish", "Review", "Remove"], multiple=True), ["Publish"])
+
+        assert op.execute_complete(context={"ti": ti}, event=event) == ["publish"]
+        assert calls == [["publish"]]
+        assert ("xcom_push", "return_value", ["publish"]) in ti.log
+        (response,) = [value for _, key, value in ti.log if key == "hitl_response"]
+        assert response["chosen_options"] == ["Publish"]
+        assert response["responded_by_user"] == {"id": "u1", "name": "Una"}
+
+
+class TestHITLEntryOperator:
+    def test_options_and_defaults_are_ok_when_not_given(self):
+        op = HITLEntryOperator(task_id="form", subject="Fill in")
+        assert op.options == ["OK"]
+        assert op.defaults == ["OK"]
+        assert op.multiple is False
+
+    def test_explicit_options_have_no_defaults_unless_given(self):
+        op = HITLEntryOperator(task_id="form", subject="Fill in", options=["Submit", "Cancel"])
+        assert op.options == ["Submit", "Cancel"]
+        assert op.defaults is None
+
+    def test_explicit_options_keep_explicit_defaults(self):
+        op = HITLEntryOperator(
+            task_id="form", subject="Fill in", options=["Submit", "Cancel"], defaults="Cancel"
+        )
+        assert op.defaults == ["Cancel"]
+
+    def test_explicit_defaults_with_the_default_option_are_kept(self):
+        assert HITLEntryOperator(task_id="form", subject="Fill in", defaults="OK").defaults == ["OK"]
+
+    def test_a_default_other_than_ok_needs_options_that_contain_it(self):
+        with pytest.raises(HITLDefinitionError) as excinfo:
+            HITLEntryOperator(task_id="form", subject="Fill in", defaults="Cancel")
+        assert str(excinfo.value) == "HITL task 'form': default 'Cancel' is not one of ['OK']"
+
+    def test_the_form_fields_are_kept(self):
+        op = HITLEntryOperator(task_id="form", subject="Fill in", params={"note": Param(type="string")})
+        assert op.hitl_params == {"note": {"value": None, "schema": {"type": "string"}, "description": None}}
+
+
+class TestHITLTerminationOperator:
+    def test_offers_stop_and_proceed_one_at_a_time(self):
+        op = HITLTerminationOperator(task_id="decide", subject="Go on?")
+        assert op.options == ["Stop", "Proceed"]
+        assert op.multiple is False
+
+    @pytest.mark.parametrize(
+        ("name", "value"), [("options", ["Yes", "No"]), ("multiple", True), ("multiple", False)]
+    )
+    def test_refuses_fixed_arguments_naming_the_task_and_the_argument(self, name, value):
+        with pytest.raises(HITLDefinitionError) as excinfo:
+            HITLTerminationOperator(task_id="decide", subject="Go on?", **{name: value})
+        message = str(excinfo.value)
+        assert message.startswith(f"HITLTerminationOperator 'decide': '{name}' is fixed")
+        assert "['Stop', 'Proceed']" in message
+
+    def test_a_default_must_be_stop_or_proceed(self):
+        with pytest.raises(HITLDefinitionError, match=r"default 'Halt' is not one of \['Stop', 'Proceed'\]"):
+            HITLTerminationOperator(task_id="decide", subject="Go on?", defaults="Halt")
+
+    def test_proceed_returns_the_result_unchanged_without_touching_the_context(self):
+        op = HITLTerminationOperator(task_id="decide", subject="Go on?")
+        result = a_result(["Proceed"])
+        expected = a_result(["Proceed"])
+        assert op.process_result(UntouchableContext(), result) is result
+        assert result == expected
+
+    def test_stop_pushes_the_result_and_skips_every_downstream_task_but_teardowns(self, monkeypatch):
+        class FakeTask:
+            def __init__(self, task_id, is_teardown=False):
+                self.task_id = task_id
+                self.is_teardown = is_teardown
+
+        class FakeDecisionTask:
+            def get_flat_relatives(self, upstream):
+                assert upstream is False
+                return [FakeTask("publish"), FakeTask("cleanup", is_teardown=True), FakeTask("notify")]
+
+            def get_direct_relatives(self, upstream):
+                raise AssertionError("Stop skips all downstream tasks, not only the direct ones")
+
+        skipped = []
+        op = HITLTerminationOperator(task_id="decide", subject="Go on?")
+        monkeypatch.setattr(op, "skip", lambda ti, tasks: skipped.append((ti, [t.task_id for t in tasks])))
+        ti = RecordingTI()
+        result = a_result(["Stop"])
+
+        assert op.process_result({"ti": ti, "task": FakeDecisionTask()}, result) is result
+        assert ti.log == [("xcom_push", "return_value", result)]
+        assert skipped == [(ti, ["publish", "notify"])]
+
+
+class TestRunningInDagTest:
+    def test_true_when_the_task_talks_to_an_in_process_supervisor(self, monkeypatch):
+        comms = InProcessSupervisorComms.__new__(InProcessSupervisorComms)
+        monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", comms, raising=False)
+        assert _running_in_dag_test() is True
+
+    def test_false_when_the_task_talks_to_another_supervisor(self, monkeypatch):
+        monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", object(), raising=False)
+        assert _running_in_dag_test() is False
+
+    def test_false_outside_any_task_runner(self, monkeypatch):
+        monkeypatch.delattr(task_runner, "SUPERVISOR_COMMS", raising=False)
+        assert _running_in_dag_test() is False
+
+
+class TestAnswerForDagTest:
+    FORM = {"count": Param(3, type="integer"), "note": Param("none", type="string")}
+
+    def test_defaults_are_applied_at_once_as_a_timeout(self):
+        op = hitl(defaults="Reject", params=self.FORM)
+        result = op._answer_for_dag_test({}, op.build_request())
+        assert result["chosen_options"] == ["Reject"]
+        assert result["params_input"] == {"count": 3, "note": "none"}
+        assert result["timed_out"] is True
+        assert result["responded_by_user"] is None
+        assert datetime.fromisoformat(result["responded_at"]).tzinfo is not None
+
+    def test_several_defaults_are_all_applied(self):
+        op = hitl(defaults=["Approve", "Reject"], multiple=True)
+        assert op._answer_for_dag_test({}, op.build_request())["chosen_options"] == ["Approve", "Reject"]
+
+    def test_the_answer_goes_through_the_operators_own_handling(self):
+        op = ApprovalOperator(task_id="approve", subject="Ship it?", defaults="Reject", fail_on_reject=True)
+        with pytest.raises(AirflowException, match="Rejected by the deadline's default"):
+            op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
+
+    def test_without_defaults_the_task_fails_saying_it_cannot_be_answered_here(self):
+        op = hitl(task_id="nodefaults")
+        with pytest.raises(HITLTimeoutError) as excinfo:
+            op._answer_for_dag_test({}, op.build_request())
+        message = str(excinfo.value)
+        assert message.startswith("HITL task 'nodefaults' cannot be answered under `airflow dags test`")
+        assert "has no defaults to apply" in message
+
+    def test_defaults_that_leave_a_required_field_empty_fail_naming_the_field(self):
+        op = HITLEntryOperator(task_id="form", subject="Fill in", params={"reason": Param(type="string")})
+        with pytest.raises(HITLTimeoutError, match="defaults cannot be applied: reason: a value is required"):
+            op._answer_for_dag_test({}, op.build_request())
+
+    def test_execute_under_dags_test_answers_with_the_defaults_instead_of_deferring(self, in_dag_test):
+        op = HITLEntryOperator(task_id="form", subject="Fill in", params={"n": Param(2, type="integer")})
+        result = op.execute({})
+        assert result["chosen_options"] == ["OK"]
+        assert result["params_input"] == {"n": 2}
+        assert result["timed_out"] is True
+
+    def test_execute_under_dags_test_without_defaults_fails_at_once(self, in_dag_test):
+        with pytest.raises(HITLTimeoutError, match="cannot be answered under `airflow dags test`"):
+            hitl().execute({})
+
+    def test_execute_under_dags_test_uses_the_rendered_options(self, in_dag_test):
+        op = hitl(options="{{ x }}", defaults="Green")
+        op.options = '["Red", "Green"]'
+        assert op.execute({})["chosen_options"] == ["Green"]
+
+
+class TestBranchMappingChecks:
+    def test_a_mapping_key_missing_from_the_rendered_options_is_refused_at_execute_time(self):
+        operator = branch(options="{{ x }}", options_mapping={"Nope": "t"})
+        operator.options = '["A", "B"]'
+        with pytest.raises(HITLDefinitionError, match=r"options_mapping names \['Nope'\]"):
+            operator.build_request()
+
+    @pytest.mark.parametrize("target", [None, [], [""], 7])
+    def test_a_mapping_target_that_is_not_a_task_id_or_list_of_them_is_refused(self, target):
+        with pytest.raises(
+            HITLDefinitionError, match=r"options_mapping\['A'\] must be a task or task group id"
+        ):
+            branch(options=["A", "B"], options_mapping={"A": target})

@@ -10,14 +10,15 @@ from airflow.sdk import DAG, task, task_group
 with DAG(
     dag_id="example_hitl_content_moderation",
     schedule=None,
+    is_paused_upon_creation=False,
     tags=["example", "hitl"],
     doc_md=__doc__,
     params={"post": "Limited offer!!! Click here to claim your prize"},
 ):
 
     @task
-    def classify(params: dict) -> dict:
-        text = params["post"]
+    def classify(params: dict | None = None) -> dict:
+        text = (params or {})["post"]
         return {"text": text, "spam_score": 0.57 if "!!!" in text else 0.05}
 
     verdict = classify()

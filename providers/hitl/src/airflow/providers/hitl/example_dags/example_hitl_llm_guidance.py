@@ -8,6 +8,7 @@ from airflow.sdk import DAG, Param, task
 with DAG(
     dag_id="example_hitl_llm_guidance",
     schedule=None,
+    is_paused_upon_creation=False,
     tags=["example", "hitl"],
     doc_md=__doc__,
 ):

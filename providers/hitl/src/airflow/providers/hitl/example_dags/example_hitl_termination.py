@@ -10,6 +10,7 @@ from airflow.sdk import DAG, task
 with DAG(
     dag_id="example_hitl_termination",
     schedule=None,
+    is_paused_upon_creation=False,
     tags=["example", "hitl"],
     doc_md=__doc__,
 ):

@@ -228,11 +228,14 @@ class HITLOperator(BaseOperator):
             request["defaults"],
         )
         snapshot = {k: request[k] for k in ("options", "multiple", "params")}
-        event = timeout_event(
-            request=snapshot,
-            deadline=timezone.utcnow(),
-            **default_answer(snapshot, request["defaults"]),
-        )
+        answer = default_answer(snapshot, request["defaults"])
+        errors, _ = validate_answer(snapshot, answer["chosen_options"], answer["params_input"])
+        if errors:
+            raise HITLTimeoutError(
+                f"HITL task {self.task_id!r} cannot be answered under `airflow dags test` (no API "
+                f"server runs there) and its defaults cannot be applied: {errors.describe()}"
+            )
+        event = timeout_event(request=snapshot, deadline=timezone.utcnow(), **answer)
         return self.execute_complete(context, event)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
@@ -352,12 +355,34 @@ class HITLBranchOperator(HITLOperator, BranchMixIn):
         super().__init__(**kwargs)
         self.options_mapping = dict(options_mapping or {})
         if not _is_templated(self.options):
-            unknown = sorted(set(self.options_mapping) - set(self.options))
-            if unknown:
-                raise HITLDefinitionError(
-                    f"HITL task {self.task_id!r}: options_mapping names {unknown}, which are not "
-                    f"among the options {list(self.options)}"
+            self._check(self.options)
+
+    def _check(self, options: Any) -> None:
+        super()._check(options)
+        mapping = getattr(self, "options_mapping", None)  # not set yet during HITLOperator.__init__
+        if mapping is None:
+            return
+        problems = (
+            [
+                f"options_mapping names {sorted(set(mapping) - set(options))}, which are not among the "
+                f"options {list(options)}"
+            ]
+            if set(mapping) - set(options)
+            else []
+        )
+        for option, target in mapping.items():
+            targets = [target] if isinstance(target, str) else target
+            if (
+                not isinstance(targets, list | tuple)
+                or not targets
+                or not all(isinstance(t, str) and t for t in targets)
+            ):
+                problems.append(
+                    f"options_mapping[{option!r}] must be a task or task group id, or a non-empty list "
+                    f"of them, got {target!r}"
                 )
+        if problems:
+            raise HITLDefinitionError(f"HITL task {self.task_id!r}: " + "; ".join(problems))
 
     def branches_for(self, chosen_options: Sequence[str]) -> list[str]:
         """The task or task group ids to follow for the chosen options, in order, once each."""
