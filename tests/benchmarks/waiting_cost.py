@@ -78,6 +78,14 @@ class Window:
     commits: int | None = None
 
 
+def process_name(proc: psutil.Process) -> str:
+    """A short name: ``airflow triggerer``, ``gunicorn: worker ...``."""
+    words = [Path(w).name if i < 2 and "/" in w else w for i, w in enumerate(proc.cmdline()) if w]
+    if words[:1] and words[0].startswith("python"):
+        words = words[1:]
+    return " ".join(words[:2])[:40] or proc.name()
+
+
 class TreeSampler:
     """CPU% and RSS of a process and all its descendants (children that come and go included)."""
 
@@ -103,7 +111,7 @@ class TreeSampler:
                 times = proc.cpu_times()
                 total = times.user + times.system
                 memory = proc.memory_full_info()
-                name = f"{proc.pid} {' '.join(proc.cmdline()[1:3]) or proc.name()}"
+                name = f"{proc.pid} {process_name(proc)}"
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
             rss += memory.rss

@@ -240,3 +240,6 @@ def test_a_retry_asks_again_and_keeps_the_first_trys_answer(stack: AirflowStack)
         (2, "responded", ["Approve"]),
     ]
     assert both[0]["task_instance"]["id"] == first["task_instance"]["id"]
+    first_try = api.http.get(api.task_path(dag_id, run_id, task_id) + "/tries/1").json()
+    assert (first_try["task_instance"]["try_number"], first_try["chosen_options"]) == (1, ["Reject"])
+    assert api.http.get(api.task_path(dag_id, run_id, task_id) + "/tries/3").status_code == 404

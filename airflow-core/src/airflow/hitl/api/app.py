@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from airflow.hitl import __version__
 from airflow.hitl.api.routes.hitl_details import hitl_router
+from airflow.hitl.api.routes.hitl_groups import groups_router
 from airflow.hitl.services.resume import resume_scheduler
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def create_api_app() -> FastAPI:
         redoc_url=None,
     )
     app.include_router(hitl_router, prefix=API_PREFIX)
+    app.include_router(groups_router, prefix=API_PREFIX)
     return app
 
 

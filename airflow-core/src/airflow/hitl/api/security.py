@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, HTTPException, status
 
 from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.core_api.security import GetUserDep
+from airflow.hitl.services.permissions import is_admin
 
 
 def readable_dag_ids(user: GetUserDep) -> set[str]:
@@ -16,3 +17,9 @@ def readable_dag_ids(user: GetUserDep) -> set[str]:
 
 
 ReadableDagIdsDep = Annotated[set[str], Depends(readable_dag_ids)]
+
+
+def require_admin(user: GetUserDep) -> None:
+    """Managing responder groups is for Airflow admins (SimpleAuthManager ``admin``, FAB ``Admin``)."""
+    if not is_admin(user):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only Airflow admins may manage responder groups")

@@ -15,23 +15,35 @@ class HITLServiceError(Exception):
         self.detail = detail
 
 
-class RequestNotFound(HITLServiceError):
+class NotFound(HITLServiceError):
     status_code = 404
+
+
+class Conflict(HITLServiceError):
+    status_code = 409
+
+
+class RequestNotFound(NotFound):
+    """No request for that task (try)."""
 
 
 class NotAllowed(HITLServiceError):
     status_code = 403
 
 
-class RequestClosed(HITLServiceError):
+class RequestClosed(Conflict):
     """Answered already, expired or cancelled."""
 
-    status_code = 409
+
+class Invalid(HITLServiceError):
+    """A well-formed body whose content is refused (422)."""
+
+    status_code = 422
 
 
 class InvalidOptions(HITLServiceError):
     status_code = 400
 
 
-class InvalidParams(HITLServiceError):
-    status_code = 422
+class InvalidParams(Invalid):
+    """Form values that do not match the request's schema."""

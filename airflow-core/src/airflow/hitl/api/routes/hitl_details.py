@@ -10,7 +10,7 @@ from sqlalchemy import select
 from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep, paginated_select
-from airflow.api_fastapi.common.parameters import QueryLimit, QueryOffset, SortParam
+from airflow.api_fastapi.common.parameters import QueryLimit, QueryOffset
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
 from airflow.hitl.api.datamodels.hitl_details import (
@@ -23,11 +23,22 @@ from airflow.hitl.api.datamodels.hitl_details import (
     HITLUser,
     UpdateHITLDetailPayload,
 )
+from airflow.hitl.api.parameters import (
+    QueryBodySearch,
+    QueryCreatedAtRange,
+    QueryDagIdPattern,
+    QueryDeadlineRange,
+    QueryHITLSort,
+    QueryStatus,
+    QuerySubjectSearch,
+    QueryTaskIdPattern,
+)
 from airflow.hitl.api.security import ReadableDagIdsDep
 from airflow.hitl.config import get_settings
-from airflow.hitl.models import HITLDetail, HITLStatus, ResponseChannel
+from airflow.hitl.models import HITLDetail, ResponseChannel
 from airflow.hitl.request import mask_params
 from airflow.hitl.services.errors import HITLServiceError
+from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user
 from airflow.hitl.services.registry import same_task
 from airflow.hitl.services.requests import get_request, refresh_requests
 from airflow.hitl.services.respond import respond_to_request
@@ -104,27 +115,20 @@ def list_hitl_details(
     session: SessionDep,
     limit: QueryLimit,
     offset: QueryOffset,
-    order_by: Annotated[
-        SortParam,
-        Depends(
-            SortParam(
-                [
-                    "created_at",
-                    "deadline",
-                    "responded_at",
-                    "dag_id",
-                    "task_id",
-                    "run_id",
-                    "status",
-                    "subject",
-                ],
-                HITLDetail,
-                {"dag_run_id": "run_id"},
-            ).dynamic_depends(default="-created_at")
-        ),
-    ],
-    state: Annotated[list[HITLStatus] | None, Query(alias="status")] = None,
+    order_by: QueryHITLSort,
+    dag_id_pattern: QueryDagIdPattern,
+    task_id_pattern: QueryTaskIdPattern,
+    subject_search: QuerySubjectSearch,
+    body_search: QueryBodySearch,
+    created_at: QueryCreatedAtRange,
+    deadline: QueryDeadlineRange,
+    state: QueryStatus = None,
     task_id: str | None = None,
+    assigned_to_me: Annotated[
+        bool, Query(description="Only requests assigned to the caller or their groups")
+    ] = False,
+    assigned_group: Annotated[str | None, Query(description="Only requests assigned to this group")] = None,
+    responded_by_user_id: str | None = None,
 ) -> HITLDetailCollection:
     """Requests of a DAG run (``~`` for all DAGs or all runs), newest first by default."""
     refresh_requests(session)
@@ -137,8 +141,19 @@ def list_hitl_details(
         query = query.where(HITLDetail.status.in_([s.value for s in state]))
     if task_id:
         query = query.where(HITLDetail.task_id == task_id)
+    if assigned_to_me:
+        query = query.where(assigned_to_user(session, user))
+    if assigned_group:
+        query = query.where(assigned_to_group(assigned_group))
+    if responded_by_user_id:
+        query = query.where(HITLDetail.responded_by_id == responded_by_user_id)
     query, total = paginated_select(
-        statement=query, order_by=order_by, offset=offset, limit=limit, session=session
+        statement=query,
+        filters=[dag_id_pattern, task_id_pattern, subject_search, body_search, created_at, deadline],
+        order_by=order_by,
+        offset=offset,
+        limit=limit,
+        session=session,
     )
     rows = session.execute(query).all()
     session.commit()
@@ -158,6 +173,30 @@ def get_hitl_detail(
     """The request of the task instance's latest try."""
     try:
         row = get_request(session, (dag_id, dag_run_id, task_id, map_index))
+    except HITLServiceError as err:
+        raise service_error(err) from err
+    ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
+    session.commit()
+    return to_body(row, ti_state, user)
+
+
+@hitl_router.get(
+    TASK_PATH + "/tries/{try_number}",
+    responses=create_openapi_http_exception_doc([status.HTTP_404_NOT_FOUND]),
+    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
+)
+def get_hitl_detail_try(
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    map_index: int,
+    try_number: int,
+    user: GetUserDep,
+    session: SessionDep,
+) -> HITLDetailBody:
+    """The request (and answer) of one try of the task instance: earlier tries are kept as history."""
+    try:
+        row = get_request(session, (dag_id, dag_run_id, task_id, map_index), try_number=try_number)
     except HITLServiceError as err:
         raise service_error(err) from err
     ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))

@@ -1,0 +1,52 @@
+"""Request and response bodies of the responder group routes (``/api/v2/hitl/groups``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
+
+
+class HITLGroupBody(StrictBaseModel):
+    """A new responder group."""
+
+    name: str = Field(min_length=1, max_length=250)
+    description: str | None = None
+    follows_role: str | None = Field(
+        default=None, description="Members are also the users holding this auth-manager role"
+    )
+    members: list[str] = Field(default_factory=list, description="User ids (as the auth manager has them)")
+
+
+class HITLGroupPatchBody(StrictBaseModel):
+    """Changes to a responder group; fields left out stay as they are."""
+
+    description: str | None = None
+    follows_role: str | None = None
+
+
+class HITLGroupResponse(BaseModel):
+    """A responder group and its members."""
+
+    name: str
+    description: str | None
+    follows_role: str | None
+    members: list[str]
+    created_at: datetime
+
+
+class HITLGroupCollection(BaseModel):
+    groups: list[HITLGroupResponse]
+    total_entries: int
+
+
+class HITLCounts(BaseModel):
+    """Requests per status, and those pending for the caller (directly or through groups)."""
+
+    pending: int
+    responded: int
+    timed_out: int
+    cancelled: int
+    pending_for_me: int

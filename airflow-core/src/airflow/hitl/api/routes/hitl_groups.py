@@ -1,0 +1,141 @@
+"""REST routes for responder groups (``/api/v2/hitl/groups``) and inbox counts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from airflow.api_fastapi.common.db.common import SessionDep
+from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
+from airflow.api_fastapi.core_api.security import GetUserDep
+from airflow.hitl.api.datamodels.hitl_groups import (
+    HITLCounts,
+    HITLGroupBody,
+    HITLGroupCollection,
+    HITLGroupPatchBody,
+    HITLGroupResponse,
+)
+from airflow.hitl.api.security import ReadableDagIdsDep, require_admin
+from airflow.hitl.models import HITLGroup
+from airflow.hitl.services import groups as group_service
+from airflow.hitl.services.errors import HITLServiceError
+from airflow.hitl.services.inbox import count_by_status
+from airflow.hitl.services.requests import refresh_requests
+
+groups_router = APIRouter(prefix="/hitl", tags=["HumanInTheLoop"])
+
+
+def to_response(group: HITLGroup) -> HITLGroupResponse:
+    return HITLGroupResponse(
+        name=group.name,
+        description=group.description,
+        follows_role=group.follows_role,
+        members=sorted(member.user_id for member in group.members),
+        created_at=group.created_at,
+    )
+
+
+def _run(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except HITLServiceError as err:
+        raise HTTPException(err.status_code, err.detail) from err
+
+
+@groups_router.get("/counts")
+def get_hitl_counts(
+    user: GetUserDep,
+    readable_dag_ids: ReadableDagIdsDep,
+    session: SessionDep,
+    dag_id: str | None = Query(default=None, description="Count only this DAG's requests"),
+) -> HITLCounts:
+    """How many requests are in each status, and how many are pending for the caller (for badges)."""
+    refresh_requests(session)
+    dag_ids = readable_dag_ids & {dag_id} if dag_id else readable_dag_ids
+    counts = count_by_status(session, dag_ids, user)
+    session.commit()
+    return HITLCounts(**counts)
+
+
+@groups_router.get("/groups")
+def list_hitl_groups(user: GetUserDep, session: SessionDep) -> HITLGroupCollection:
+    """All responder groups with their members (any authenticated user may read them)."""
+    groups = group_service.list_groups(session)
+    return HITLGroupCollection(groups=[to_response(g) for g in groups], total_entries=len(groups))
+
+
+@groups_router.get("/groups/{name}", responses=create_openapi_http_exception_doc([status.HTTP_404_NOT_FOUND]))
+def get_hitl_group(name: str, user: GetUserDep, session: SessionDep) -> HITLGroupResponse:
+    return to_response(_run(group_service.get_group, session, name))
+
+
+@groups_router.post(
+    "/groups",
+    status_code=status.HTTP_201_CREATED,
+    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_409_CONFLICT]),
+    dependencies=[Depends(require_admin)],
+)
+def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResponse:
+    """Create a responder group (admins only); members apply to pending requests at once."""
+    group = _run(
+        group_service.create_group,
+        session,
+        name=body.name,
+        description=body.description,
+        follows_role=body.follows_role,
+        members=body.members,
+    )
+    session.commit()
+    return to_response(group)
+
+
+@groups_router.patch(
+    "/groups/{name}",
+    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
+    dependencies=[Depends(require_admin)],
+)
+def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -> HITLGroupResponse:
+    group = _run(
+        group_service.update_group,
+        session,
+        name,
+        description=body.description,
+        follows_role=body.follows_role,
+        fields=body.model_fields_set,
+    )
+    session.commit()
+    return to_response(group)
+
+
+@groups_router.delete(
+    "/groups/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=None,
+    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
+    dependencies=[Depends(require_admin)],
+)
+def delete_hitl_group(name: str, session: SessionDep) -> None:
+    _run(group_service.delete_group, session, name)
+    session.commit()
+
+
+@groups_router.put(
+    "/groups/{name}/members/{user_id}",
+    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
+    dependencies=[Depends(require_admin)],
+)
+def add_hitl_group_member(name: str, user_id: str, session: SessionDep) -> HITLGroupResponse:
+    """Add a member (idempotent)."""
+    group, _ = _run(group_service.add_member, session, name, user_id)
+    session.commit()
+    return to_response(group)
+
+
+@groups_router.delete(
+    "/groups/{name}/members/{user_id}",
+    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
+    dependencies=[Depends(require_admin)],
+)
+def remove_hitl_group_member(name: str, user_id: str, session: SessionDep) -> HITLGroupResponse:
+    group = _run(group_service.remove_member, session, name, user_id)
+    session.commit()
+    return to_response(group)

@@ -1,0 +1,60 @@
+"""Inbox queries: requests assigned to a user (directly or through groups), and counts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus
+from airflow.hitl.services.permissions import groups_of
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql import ColumnElement
+
+    from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
+
+
+def assigned_to(user_id: str, groups: Collection[str]) -> ColumnElement[Any]:
+    """SQL condition: the request is assigned to ``user_id`` or to one of ``groups`` (index-backed)."""
+    principal = and_(HITLAssignee.kind == "user", HITLAssignee.principal == user_id)
+    if groups:
+        principal = or_(
+            principal, and_(HITLAssignee.kind == "group", HITLAssignee.principal.in_(sorted(groups)))
+        )
+    return exists().where(HITLAssignee.request_id == HITLDetail.id, principal)
+
+
+def assigned_to_group(group: str) -> ColumnElement[Any]:
+    return exists().where(
+        HITLAssignee.request_id == HITLDetail.id,
+        HITLAssignee.kind == "group",
+        HITLAssignee.principal == group,
+    )
+
+
+def assigned_to_user(session: Session, user: BaseUser) -> ColumnElement[Any]:
+    """Requests assigned to ``user``, directly or through the responder groups they belong to now."""
+    return assigned_to(str(user.get_id()), groups_of(session, user))
+
+
+def count_by_status(session: Session, dag_ids: Collection[str], user: BaseUser) -> dict[str, int]:
+    """How many requests of the given DAGs are in each status, and how many wait for ``user``."""
+    counts = {status.value: 0 for status in HITLStatus}
+    readable = HITLDetail.dag_id.in_(sorted(dag_ids))
+    for status, number in session.execute(
+        select(HITLDetail.status, func.count()).where(readable).group_by(HITLDetail.status)
+    ):
+        counts[status] = number
+    counts["pending_for_me"] = (
+        session.scalar(
+            select(func.count())
+            .select_from(HITLDetail)
+            .where(readable, HITLDetail.status == HITLStatus.PENDING.value, assigned_to_user(session, user))
+        )
+        or 0
+    )
+    return counts

@@ -1,0 +1,116 @@
+"""Who may answer: assigned users, responder groups managed outside the DAG, admin overrides;
+and the inbox queries built on assignment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.system.airflow_stack import AirflowStack
+
+pytestmark = pytest.mark.system
+
+FINISHED = {"success", "skipped", "failed", "upstream_failed"}
+
+
+def ensure_group(stack: AirflowStack, name: str, members: list[str]) -> None:
+    admin = stack.client("admin").http
+    response = admin.post("/api/v2/hitl/groups", json={"name": name, "members": members})
+    if response.status_code == 409:
+        for member in admin.get(f"/api/v2/hitl/groups/{name}").json()["members"]:
+            admin.delete(f"/api/v2/hitl/groups/{name}/members/{member}")
+        for member in members:
+            admin.put(f"/api/v2/hitl/groups/{name}/members/{member}").raise_for_status()
+    else:
+        assert response.status_code == 201, response.text
+
+
+def test_assigned_user_answers_with_read_access_and_others_are_told_why_not(stack: AirflowStack) -> None:
+    admin, alice, bob, op = (stack.client(u) for u in ("admin", "alice", "bob", "op"))
+    dag_id, task_id = "hitl_assigned_user", "for_alice"
+    run_id = admin.trigger(dag_id)
+    request = admin.wait_for_request(dag_id, run_id, task_id)
+    assert request["assigned_users"] == [{"id": "alice", "name": "Alice"}]
+
+    for stranger in (bob, op):
+        refused = stranger.respond(dag_id, run_id, task_id, ["Approve"])
+        assert refused.status_code == 403
+        assert "assigned to users ['alice']; you are not among them" in refused.json()["detail"]
+    answered = alice.respond(dag_id, run_id, task_id, ["Approve"])
+    assert answered.status_code == 200, answered.text
+    assert admin.wait_for_state(dag_id, run_id, "after_alice", FINISHED)["state"] == "success"
+    detail = admin.get_request(dag_id, run_id, task_id).json()
+    assert detail["responded_by_user"] == {"id": "alice", "name": "alice"}
+    assert detail["override"] is False
+
+
+def test_admin_may_override_and_the_override_is_audited(stack: AirflowStack) -> None:
+    admin = stack.client("admin")
+    dag_id, task_id = "hitl_assigned_user", "for_alice"
+    run_id = admin.trigger(dag_id)
+    admin.wait_for_request(dag_id, run_id, task_id)
+    assert admin.respond(dag_id, run_id, task_id, ["Reject"]).status_code == 200
+    assert admin.get_request(dag_id, run_id, task_id).json()["override"] is True
+    logs = admin.http.get("/api/v2/eventLogs", params={"event": "hitl.override", "dag_id": dag_id}).json()
+    entries = [e for e in logs["event_logs"] if e["run_id"] == run_id]
+    assert len(entries) == 1
+    assert entries[0]["owner"] == "admin"
+    assert "'chosen_options': ['Reject']" in entries[0]["extra"]
+    assert admin.wait_for_state(dag_id, run_id, "after_alice", FINISHED)["state"] == "skipped"
+
+
+def test_group_membership_decides_and_a_change_applies_to_pending_requests(stack: AirflowStack) -> None:
+    ensure_group(stack, "finance", ["alice"])
+    admin, alice, bob = (stack.client(u) for u in ("admin", "alice", "bob"))
+    dag_id, task_id = "hitl_assigned_group", "for_finance"
+    run_id = admin.trigger(dag_id)
+    admin.wait_for_request(dag_id, run_id, task_id)
+
+    mine = alice.list_requests(dag_id, run_id, assigned_to_me="true", status="pending")
+    assert [d["task_instance"]["task_id"] for d in mine["hitl_details"]] == [task_id]
+    assert bob.list_requests(dag_id, run_id, assigned_to_me="true")["total_entries"] == 0
+    assert alice.http.get("/api/v2/hitl/counts", params={"dag_id": dag_id}).json()["pending_for_me"] >= 1
+    refused = bob.respond(dag_id, run_id, task_id, ["Approve"])
+    assert refused.status_code == 403
+    assert "groups ['finance']" in refused.json()["detail"]
+
+    admin.http.put("/api/v2/hitl/groups/finance/members/bob").raise_for_status()
+    assert bob.list_requests(dag_id, run_id, assigned_to_me="true")["total_entries"] == 1
+    assert bob.respond(dag_id, run_id, task_id, ["Approve"]).status_code == 200
+    assert admin.wait_for_state(dag_id, run_id, "after_finance", FINISHED)["state"] == "success"
+    assert admin.list_requests(dag_id, run_id, responded_by_user_id="bob")["total_entries"] == 1
+    admin.http.delete("/api/v2/hitl/groups/finance/members/bob").raise_for_status()
+
+
+def test_only_admins_manage_groups(stack: AirflowStack) -> None:
+    viewer, admin = stack.client("viewer").http, stack.client("admin").http
+    refused = viewer.post("/api/v2/hitl/groups", json={"name": "sneaky", "members": ["viewer"]})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Only Airflow admins may manage responder groups"
+    assert viewer.get("/api/v2/hitl/groups/sneaky").status_code == 404
+    ensure_group(stack, "auditors", ["bob"])
+    assert admin.post("/api/v2/hitl/groups", json={"name": "auditors"}).status_code == 409
+    assert viewer.get("/api/v2/hitl/groups/auditors").json()["members"] == ["bob"]
+    assert admin.delete("/api/v2/hitl/groups/auditors").status_code == 204
+    assert admin.get("/api/v2/hitl/groups/auditors").status_code == 404
+
+
+def test_inbox_filters_narrow_the_list(stack: AirflowStack) -> None:
+    admin = stack.client("admin")
+    run_id = admin.trigger("hitl_assigned_user")
+    admin.wait_for_request("hitl_assigned_user", run_id, "for_alice")
+    found = admin.list_requests(
+        subject_search="approve the budget", dag_id_pattern="assigned_user", status="pending"
+    )
+    assert run_id in {d["task_instance"]["dag_run_id"] for d in found["hitl_details"]}
+    assert admin.list_requests(subject_search="no request says this")["total_entries"] == 0
+    by_task = admin.list_requests(task_id_pattern="for_ali", status="pending")["hitl_details"]
+    assert run_id in {d["task_instance"]["dag_run_id"] for d in by_task}
+    unsorted = admin.http.get("/api/v2/dags/~/dagRuns/~/hitlDetails", params={"order_by": "nonsense"})
+    assert unsorted.status_code == 400
+    assert (
+        stack.client("alice").respond("hitl_assigned_user", run_id, "for_alice", ["Approve"]).status_code
+        == 200
+    )
