@@ -108,6 +108,9 @@ class AirflowStack:
         self.logs = self.home / "component-logs"
         self.port = free_port()
         self.execution_port = free_port() if config.split_api_server else self.port
+        # Log servers get ports of their own, so stacks can run side by side.
+        self.worker_log_port = free_port()
+        self.trigger_log_port = free_port()
         self.dag_files = list(dag_files) or sorted(TEST_DAGS.glob("*.py"))
         self.processes: dict[str, subprocess.Popen] = {}
         self.pg_database: str | None = None
@@ -154,6 +157,8 @@ class AirflowStack:
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.execution_port}/execution/",
                 "AIRFLOW__API__BASE_URL": self.base_url,
                 "AIRFLOW__API__WORKERS": str(self.config.api_workers),
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.worker_log_port),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self.trigger_log_port),
                 "AIRFLOW__API_AUTH__JWT_SECRET": "hitl-system-tests-jwt-secret",
                 "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles),
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",

@@ -46,6 +46,7 @@ class TestResponseEvent:
     def test_carries_the_answer_who_gave_it_when_and_how(self):
         assert a_response() == {
             "kind": "response",
+            "try_number": None,
             "timed_out": False,
             "chosen_options": ["Approve"],
             "params_input": {"note": "ok"},
@@ -80,6 +81,7 @@ class TestTimeoutEvent:
     def test_carries_the_defaults_at_the_deadline_without_a_responder(self):
         assert a_timeout(params_input={"count": 3}) == {
             "kind": "timeout",
+            "try_number": None,
             "timed_out": True,
             "chosen_options": ["Reject"],
             "params_input": {"count": 3},

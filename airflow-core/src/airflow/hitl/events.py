@@ -1,7 +1,9 @@
 """The resume events a waiting HITL task receives (``execute_complete(context, event)``).
 
 Built here only, for both ways a request ends: a person's answer (sent by the API server through
-``Trigger.submit_event``) and the deadline (fired by ``HITLTrigger`` in the triggerer).
+``Trigger.submit_event``) and the deadline (fired by ``HITLTrigger`` in the triggerer). Each carries
+the try it answers: Airflow 3.0 starts a retry with the previous try's resume data, and the
+operator must not take that old answer for the new try's.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ def response_event(
     responded_at: datetime,
     responded_by_user: Mapping[str, str],
     channel: str,
+    try_number: int | None = None,
 ) -> dict[str, Any]:
     """The event for a person's answer; ``request`` is the snapshot it was validated against."""
     return {
         "kind": KIND_RESPONSE,
+        "try_number": try_number,
         "timed_out": False,
         "chosen_options": list(chosen_options),
         "params_input": dict(params_input),
@@ -46,10 +50,12 @@ def timeout_event(
     chosen_options: Sequence[str],
     params_input: Mapping[str, Any],
     deadline: datetime,
+    try_number: int | None = None,
 ) -> dict[str, Any]:
     """The event fired at the deadline, carrying the defaults to apply (none: the task fails)."""
     return {
         "kind": KIND_TIMEOUT,
+        "try_number": try_number,
         "timed_out": True,
         "chosen_options": list(chosen_options),
         "params_input": dict(params_input),

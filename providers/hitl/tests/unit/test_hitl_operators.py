@@ -71,8 +71,9 @@ def branch(**overrides):
 class RecordingTI:
     """Stands in for the task instance: records XCom pushes (into a shared log, if given)."""
 
-    def __init__(self, log=None):
+    def __init__(self, log=None, try_number=1):
         self.log = log if log is not None else []
+        self.try_number = try_number
 
     def xcom_push(self, key, value):
         self.log.append(("xcom_push", key, value))
@@ -667,7 +668,7 @@ class TestAnswerForDagTest:
 
     def test_defaults_are_applied_at_once_as_a_timeout(self):
         op = hitl(defaults="Reject", params=self.FORM)
-        result = op._answer_for_dag_test({}, op.build_request())
+        result = op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
         assert result["chosen_options"] == ["Reject"]
         assert result["params_input"] == {"count": 3, "note": "none"}
         assert result["timed_out"] is True
@@ -676,7 +677,10 @@ class TestAnswerForDagTest:
 
     def test_several_defaults_are_all_applied(self):
         op = hitl(defaults=["Approve", "Reject"], multiple=True)
-        assert op._answer_for_dag_test({}, op.build_request())["chosen_options"] == ["Approve", "Reject"]
+        assert op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())["chosen_options"] == [
+            "Approve",
+            "Reject",
+        ]
 
     def test_the_answer_goes_through_the_operators_own_handling(self):
         op = ApprovalOperator(task_id="approve", subject="Ship it?", defaults="Reject", fail_on_reject=True)
@@ -686,7 +690,7 @@ class TestAnswerForDagTest:
     def test_without_defaults_the_task_fails_saying_it_cannot_be_answered_here(self):
         op = hitl(task_id="nodefaults")
         with pytest.raises(HITLTimeoutError) as excinfo:
-            op._answer_for_dag_test({}, op.build_request())
+            op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
         message = str(excinfo.value)
         assert message.startswith("HITL task 'nodefaults' cannot be answered under `airflow dags test`")
         assert "has no defaults to apply" in message
@@ -694,23 +698,23 @@ class TestAnswerForDagTest:
     def test_defaults_that_leave_a_required_field_empty_fail_naming_the_field(self):
         op = HITLEntryOperator(task_id="form", subject="Fill in", params={"reason": Param(type="string")})
         with pytest.raises(HITLTimeoutError, match="defaults cannot be applied: reason: a value is required"):
-            op._answer_for_dag_test({}, op.build_request())
+            op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
 
     def test_execute_under_dags_test_answers_with_the_defaults_instead_of_deferring(self, in_dag_test):
         op = HITLEntryOperator(task_id="form", subject="Fill in", params={"n": Param(2, type="integer")})
-        result = op.execute({})
+        result = op.execute({"ti": RecordingTI()})
         assert result["chosen_options"] == ["OK"]
         assert result["params_input"] == {"n": 2}
         assert result["timed_out"] is True
 
     def test_execute_under_dags_test_without_defaults_fails_at_once(self, in_dag_test):
         with pytest.raises(HITLTimeoutError, match="cannot be answered under `airflow dags test`"):
-            hitl().execute({})
+            hitl().execute({"ti": RecordingTI()})
 
     def test_execute_under_dags_test_uses_the_rendered_options(self, in_dag_test):
         op = hitl(options="{{ x }}", defaults="Green")
         op.options = '["Red", "Green"]'
-        assert op.execute({})["chosen_options"] == ["Green"]
+        assert op.execute({"ti": RecordingTI()})["chosen_options"] == ["Green"]
 
 
 class TestBranchMappingChecks:
@@ -726,3 +730,35 @@ class TestBranchMappingChecks:
             HITLDefinitionError, match=r"options_mapping\['A'\] must be a task or task group id"
         ):
             branch(options=["A", "B"], options_mapping={"A": target})
+
+
+class TestStaleAnswerFromAnEarlierTry:
+    def test_an_answer_for_an_earlier_try_makes_the_new_try_ask_again(self, monkeypatch):
+        op = hitl()
+        asked = []
+        monkeypatch.setattr(op, "execute", lambda context: asked.append(context) or "deferred again")
+        event = response_event(
+            request=snapshot(),
+            chosen_options=["Reject"],
+            params_input={},
+            responded_at=datetime(2025, 1, 1, tzinfo=UTC),
+            responded_by_user={"id": "a", "name": "a"},
+            channel="api",
+            try_number=1,
+        )
+        context = {"ti": RecordingTI(try_number=2)}
+        assert op.execute_complete(context, event) == "deferred again"
+        assert asked == [context]
+
+    def test_an_answer_for_this_try_is_used(self):
+        op = hitl()
+        event = response_event(
+            request=snapshot(),
+            chosen_options=["Approve"],
+            params_input={},
+            responded_at=datetime(2025, 1, 1, tzinfo=UTC),
+            responded_by_user={"id": "a", "name": "a"},
+            channel="api",
+            try_number=2,
+        )
+        assert op.execute_complete({"ti": RecordingTI(try_number=2)}, event)["chosen_options"] == ["Approve"]

@@ -41,9 +41,9 @@ def collect(trigger):
 class TestSerialize:
     def test_round_trips_through_its_classpath_and_kwargs(self):
         deadline = datetime(2025, 1, 1, 12, tzinfo=UTC)
-        classpath, kwargs = HITLTrigger(request=REQUEST, deadline=deadline).serialize()
+        classpath, kwargs = HITLTrigger(request=REQUEST, deadline=deadline, try_number=2).serialize()
         assert classpath == TRIGGER_CLASSPATH
-        assert kwargs == {"request": REQUEST, "deadline": deadline}
+        assert kwargs == {"request": REQUEST, "deadline": deadline, "try_number": 2}
         again = HITLTrigger(**kwargs)
         assert again.serialize() == (classpath, kwargs)
 

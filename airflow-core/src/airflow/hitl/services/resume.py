@@ -84,6 +84,7 @@ def resume_task(session: Session, row: HITLDetail, ti: TI | None) -> bool:
         responded_at=row.responded_at,
         responded_by_user=row.responded_by_user,
         channel=row.response_channel or "api",
+        try_number=row.try_number,
     )
     Trigger.submit_event(ti.trigger_id, TriggerEvent(event), session=session)
     log.info("Resumed %r with %s", row, row.chosen_options)

@@ -212,7 +212,10 @@ class HITLOperator(BaseOperator):
             request["options"],
             deadline.isoformat() if deadline else "none",
         )
-        self.defer(trigger=HITLTrigger(request=request, deadline=deadline), method_name="execute_complete")
+        self.defer(
+            trigger=HITLTrigger(request=request, deadline=deadline, try_number=context["ti"].try_number),
+            method_name="execute_complete",
+        )
 
     def _answer_for_dag_test(self, context: Context, request: dict[str, Any]) -> Any:
         """``airflow dags test`` has no API server to answer through: apply the defaults or stop."""
@@ -235,11 +238,19 @@ class HITLOperator(BaseOperator):
                 f"HITL task {self.task_id!r} cannot be answered under `airflow dags test` (no API "
                 f"server runs there) and its defaults cannot be applied: {errors.describe()}"
             )
-        event = timeout_event(request=snapshot, deadline=timezone.utcnow(), **answer)
+        event = timeout_event(
+            request=snapshot, deadline=timezone.utcnow(), try_number=context["ti"].try_number, **answer
+        )
         return self.execute_complete(context, event)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         """Turn the resume event into the task's result (validated against the request snapshot)."""
+        answered_try = event.get("try_number")
+        if answered_try is not None and answered_try != context["ti"].try_number:
+            # Airflow 3.0 starts a retry with the failed try's resume data; that answer was for
+            # the earlier try, so this try asks afresh.
+            self.log.info("Resumed with the answer of try %s; asking again for this try", answered_try)
+            return self.execute(context)
         result = self.result_from_event(event)
         return self.process_result(context, result)
 

@@ -27,15 +27,23 @@ class HITLTrigger(BaseTrigger):
 
     :param request: subject, body, options, defaults, multiple, params, assigned users and groups.
     :param deadline: when the defaults apply; None waits for a person however long it takes.
+    :param try_number: the task try that asks (carried into the timeout event).
     """
 
-    def __init__(self, *, request: dict[str, Any], deadline: datetime | None = None) -> None:
+    def __init__(
+        self, *, request: dict[str, Any], deadline: datetime | None = None, try_number: int | None = None
+    ) -> None:
         super().__init__()
         self.request = request
         self.deadline = deadline
+        self.try_number = try_number
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return TRIGGER_CLASSPATH, {"request": self.request, "deadline": self.deadline}
+        return TRIGGER_CLASSPATH, {
+            "request": self.request,
+            "deadline": self.deadline,
+            "try_number": self.try_number,
+        }
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         if self.deadline is None:
@@ -48,6 +56,7 @@ class HITLTrigger(BaseTrigger):
             timeout_event(
                 request=snapshot,
                 deadline=self.deadline,
+                try_number=self.try_number,
                 **default_answer(snapshot, self.request.get("defaults")),
             )
         )
