@@ -34,6 +34,9 @@ PG_ADMIN_URL = os.environ.get("HITL_TEST_PG_URL", "postgresql://postgres@127.0.0
 
 # SimpleAuthManager users (name -> role) every stack has.
 USERS = {"admin": "admin", "viewer": "viewer", "user": "user", "op": "op", "alice": "viewer", "bob": "viewer"}
+# Users with edit access who race to answer the same request (first responder wins).
+RACERS = [f"racer{i:02d}" for i in range(1, 51)]
+USERS.update(dict.fromkeys(RACERS, "user"))
 
 T = TypeVar("T")
 
@@ -95,7 +98,8 @@ class StackConfig:
 
 
 SQLITE = StackConfig("sqlite", "sqlite")
-POSTGRES = StackConfig("postgres", "postgres")
+# Two API server worker processes, so concurrent answers are served by different processes.
+POSTGRES = StackConfig("postgres", "postgres", api_workers=2)
 POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
 
 
