@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
 from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus, ResponseChannel
+from airflow.hitl.services import metrics
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.taskinstancehistory import TaskInstanceHistory as TIH
 from airflow.models.trigger import Trigger
@@ -46,8 +47,9 @@ def same_task(row: Any) -> Any:
 
 def sync_requests(session: Session, task: TaskKey | None = None) -> None:
     """Register newly deferred HITL tasks and close requests whose tasks stopped waiting."""
-    register_new_requests(session, task)
-    close_finished_requests(session, task)
+    changed = register_new_requests(session, task) + close_finished_requests(session, task)
+    if changed:
+        metrics.pending_gauge(session)
 
 
 def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
@@ -109,6 +111,7 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
             # Another API server registered the same try at the same moment.
             log.debug("Request for %s.%s try %s already registered", dag_id, task_id, try_number)
             continue
+        metrics.request_created(row)
         created += 1
     return created
 
@@ -180,6 +183,7 @@ def close_finished_requests(session: Session, task: TaskKey | None = None) -> in
         if ti_try != row.try_number:
             ti_state, next_kwargs = _try_outcome(session, row)
         close_request(row, ti_state, next_kwargs)
+        metrics.request_closed(row)
         closed += 1
     if closed:
         session.flush()  # Airflow's sessions do not autoflush; later reads must see the closes

@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from airflow.hitl.models import HITLDetail, HITLStatus
 from airflow.hitl.request import mask_params, validate_answer
+from airflow.hitl.services import metrics
 from airflow.hitl.services.errors import InvalidOptions, InvalidParams, NotAllowed, RequestClosed
 from airflow.hitl.services.permissions import decide_responder
 from airflow.hitl.services.registry import TaskKey, close_finished_requests
@@ -109,9 +110,11 @@ def respond_to_request(
         raise RequestClosed("This request takes no answers: another answer was recorded first")
     session.refresh(row)
     _audit(session, row, user)
+    metrics.request_answered(row)
     if not settle_window_open:
         resume_task(session, row, ti)
     session.commit()
+    metrics.pending_gauge(session)
     if settle_window_open and not resume_scheduler.schedule(row.id, due_at):
         log.info("No resume timer in this process; %r is resumed by the next read after %s", row, due_at)
     return row
