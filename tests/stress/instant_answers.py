@@ -79,6 +79,7 @@ class RunRecord:
     responded_at: float | None = None  # server's record of the (first) answer
     deferred_at: float | None = None  # the gate's trigger created_date (the deferral)
     reasked: int = 0  # later tries' requests answered again
+    missing_retry_request: int | None = None  # a later try waits but its request never showed
     run_state: str | None = None
     gate_state: str | None = None
     gate_end: float | None = None
@@ -235,6 +236,7 @@ class Driver:
     def follow(self, api: ApiClient, record: RunRecord) -> None:
         """Wait for the run to finish, answering a later try's request (retries) if one appears."""
         answered_try = 1
+        missing_since: float | None = None
         deadline = time.monotonic() + self.args.run_timeout
         while time.monotonic() < deadline:
             try:
@@ -250,11 +252,24 @@ class Driver:
             if record.answered and gate["state"] == "deferred" and gate["try_number"] > answered_try:
                 # A new try asks again: the first answer did not finish the task. Answer it too.
                 detail = api.get_request(self.dag_id, record.run_id, GATE)
-                if detail.status_code == 200 and detail.json()["status"] == "pending":
+                body = detail.json() if detail.status_code == 200 else {}
+                shown_try = body.get("task_instance", {}).get("try_number")
+                if body.get("status") == "pending" and shown_try == gate["try_number"]:
                     reply = api.respond(self.dag_id, record.run_id, GATE, ANSWER)
                     if reply.status_code == 200:
                         record.reasked += 1
                         answered_try = gate["try_number"]
+                        missing_since = None
+                else:
+                    missing_since = missing_since or time.monotonic()
+                    if time.monotonic() - missing_since > self.args.reask_timeout:
+                        record.missing_retry_request = gate["try_number"]
+                        record.answer_detail += (
+                            f" try {gate['try_number']} waits (deferred) but its request is not in the API"
+                            f" after {self.args.reask_timeout:.0f}s (latest request: try {shown_try},"
+                            f" {body.get('status') or detail.status_code})"
+                        )
+                        return
             time.sleep(self.args.wait_interval)
 
     def collect(self, api: ApiClient, record: RunRecord) -> None:
@@ -314,6 +329,7 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
         "failed gates",
         "extra tries",
         "re-asked",
+        "retry request missing",
         "lost answers",
         "unfinished",
         "poll errors",
@@ -338,6 +354,7 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
                 sum(1 for r in recs if r.gate_failed),
                 sum(1 for r in recs if any(n > 1 for n, _ in r.tries)),
                 sum(r.reasked for r in recs),
+                sum(1 for r in recs if r.missing_retry_request),
                 sum(1 for r in recs if r.lost),
                 sum(1 for r in recs if not r.error and r.run_state is None),
                 sum(r.poll_errors for r in recs) + o.watcher_errors,
@@ -378,12 +395,20 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
     print("run came after the resume (what resume_settle_seconds prevents). 'start races': a task failed")
     print("because a LocalExecutor worker started it before the scheduler committed it as queued (409 from")
     print("the execution API; an Airflow 3.0.6 bug fixed upstream in apache/airflow#56010, not the feature).")
-    print("'lost: start race' are lost answers explained by such a start race.")
+    print("'lost: start race' are lost answers explained by such a start race. 're-asked': a later try")
+    print("of the gate asked again and was answered again. 'retry request missing': a later try of the")
+    print("gate waits (deferred) but the API never showed its request, so nobody could answer it.")
     anomalies = [
         (o, r)
         for o in outcomes
         for r in o.records
-        if r.error or r.lost or r.gate_failed or r.reasked or r.run_state is None or not r.answered
+        if r.error
+        or r.lost
+        or r.gate_failed
+        or r.reasked
+        or r.run_state is None
+        or not r.answered
+        or r.mismatches
     ]
     if anomalies:
         print()
@@ -392,7 +417,8 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
             print(
                 f"  {o.config} retries={o.retries} {r.run_id or '-'}: run={r.run_state} gate={r.gate_state} "
                 f"tries={r.tries} after={r.after_state} answer={r.answer_status} "
-                f"chosen={r.chosen_options} re-asked={r.reasked} {r.error or r.answer_detail}".rstrip()
+                f"chosen={r.chosen_options} re-asked={r.reasked} scheduler-mismatches={r.mismatches} "
+                f"{r.error or r.answer_detail}".rstrip()
             )
 
 
@@ -453,6 +479,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--wait-interval", type=float, default=1.0, help="seconds between run checks")
     parser.add_argument("--visible-timeout", type=float, default=180, help="per run, seconds")
     parser.add_argument("--run-timeout", type=float, default=300, help="per run after answering, seconds")
+    parser.add_argument(
+        "--reask-timeout",
+        type=float,
+        default=30,
+        help="seconds a later try may wait without its request showing before the run is given up",
+    )
     parser.add_argument(
         "--settle-seconds",
         type=float,

@@ -74,7 +74,7 @@ def test_group_membership_decides_and_a_change_applies_to_pending_requests(stack
     assert alice.http.get("/api/v2/hitl/counts", params={"dag_id": dag_id}).json()["pending_for_me"] >= 1
     refused = bob.respond(dag_id, run_id, task_id, ["Approve"])
     assert refused.status_code == 403
-    assert "groups ['finance']" in refused.json()["detail"]
+    assert "groups ['controllers', 'finance']" in refused.json()["detail"]
 
     admin.http.put("/api/v2/hitl/groups/finance/members/bob").raise_for_status()
     assert bob.list_requests(dag_id, run_id, assigned_to_me="true")["total_entries"] == 1
@@ -114,3 +114,15 @@ def test_inbox_filters_narrow_the_list(stack: AirflowStack) -> None:
         stack.client("alice").respond("hitl_assigned_user", run_id, "for_alice", ["Approve"]).status_code
         == 200
     )
+
+
+def test_a_group_that_follows_a_role_lets_that_roles_users_answer(stack: AirflowStack) -> None:
+    admin, op = stack.client("admin"), stack.client("op")
+    created = admin.http.post("/api/v2/hitl/groups", json={"name": "controllers", "follows_role": "op"})
+    assert created.status_code in (201, 409), created.text
+    dag_id, task_id = "hitl_assigned_group", "for_finance"
+    run_id = admin.trigger(dag_id)
+    admin.wait_for_request(dag_id, run_id, task_id)
+    assert op.list_requests(dag_id, run_id, assigned_to_me="true")["total_entries"] == 1
+    assert op.respond(dag_id, run_id, task_id, ["Reject"]).status_code == 200
+    assert admin.get_request(dag_id, run_id, task_id).json()["override"] is False

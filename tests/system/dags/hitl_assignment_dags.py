@@ -20,7 +20,9 @@ with DAG(dag_id="hitl_assigned_user", schedule=None, tags=["hitl-test"]):
 
 with DAG(dag_id="hitl_assigned_group", schedule=None, tags=["hitl-test"]):
     for_finance = ApprovalOperator(
-        task_id="for_finance", subject="Finance, approve the invoice?", assigned_groups=["finance"]
+        task_id="for_finance",
+        subject="Finance, approve the invoice?",
+        assigned_groups=["finance", "controllers"],
     )
 
     @task
