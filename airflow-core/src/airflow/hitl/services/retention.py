@@ -1,0 +1,106 @@
+"""Retention: purge requests of deleted DAG runs, and answered requests older than an age."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from sqlalchemy import delete, exists, select
+
+from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.request import mask_params
+from airflow.models.dagrun import DagRun
+from airflow.utils import timezone
+
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
+    from sqlalchemy.orm import Session
+
+BATCH = 1000
+
+
+@dataclass
+class PurgeResult:
+    """How many requests were (or, in a dry run, would be) removed, and why."""
+
+    orphaned: int = 0
+    expired: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.orphaned + self.expired
+
+
+def export_row(row: HITLDetail) -> dict[str, Any]:
+    """A request as one JSON object (sensitive form values masked)."""
+    return {
+        "dag_id": row.dag_id,
+        "run_id": row.run_id,
+        "task_id": row.task_id,
+        "map_index": row.map_index,
+        "try_number": row.try_number,
+        "subject": row.subject,
+        "body": row.body,
+        "options": row.options,
+        "defaults": row.defaults,
+        "multiple": row.multiple,
+        "params": row.params,
+        "assigned_users": row.assigned_users,
+        "assigned_groups": row.assigned_groups,
+        "created_at": row.created_at.isoformat(),
+        "deadline": row.deadline.isoformat() if row.deadline else None,
+        "status": row.status,
+        "closed_ti_state": row.closed_ti_state,
+        "responded_at": row.responded_at.isoformat() if row.responded_at else None,
+        "responded_by_user": row.responded_by_user,
+        "chosen_options": row.chosen_options,
+        "params_input": mask_params(row.params, row.params_input),
+        "response_channel": row.response_channel,
+        "override": row.override,
+    }
+
+
+def purge_requests(
+    session: Session,
+    *,
+    older_than: timedelta | None,
+    export: IO[str] | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> PurgeResult:
+    """
+    Remove requests whose DAG run no longer exists, and (with ``older_than``) requests that are no
+    longer pending and were created before ``now - older_than``. Pending requests of existing runs
+    are never removed. With ``export``, every removed request is first written as a JSON line.
+    """
+    run_gone = ~exists().where(DagRun.dag_id == HITLDetail.dag_id, DagRun.run_id == HITLDetail.run_id)
+    result = PurgeResult()
+    result.orphaned = _purge(session, run_gone, export, dry_run)
+    if older_than is not None:
+        cutoff = (now or timezone.utcnow()) - older_than
+        old = (HITLDetail.created_at < cutoff) & (HITLDetail.status != HITLStatus.PENDING.value)
+        result.expired = _purge(session, old, export, dry_run)
+    return result
+
+
+def _purge(session: Session, condition: Any, export: IO[str] | None, dry_run: bool) -> int:
+    removed = 0
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(HITLDetail).where(condition, HITLDetail.id > last_id).order_by(HITLDetail.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return removed
+        last_id = rows[-1].id
+        if export is not None:
+            for row in rows:
+                export.write(json.dumps(export_row(row)) + "\n")
+        removed += len(rows)
+        if not dry_run:
+            session.execute(
+                delete(HITLDetail).where(HITLDetail.id.in_([r.id for r in rows])).execution_options(synchronize_session=False)
+            )
+            session.commit()
