@@ -57,6 +57,8 @@ ANSWER = ["Approve"]
 TI_DETAILS = re.compile(r"Retrieved task instance details dag_id=(?P<dag_id>\S+) .*?ti_id=(?P<ti_id>[\w-]+)")
 START_CONFLICT = re.compile(r"Cannot start Task Instance in invalid state .*?ti_id=(?P<ti_id>[\w-]+)")
 FINISHED = {"success", "failed"}
+GATE_ENDED = {"success", "failed", "skipped", "upstream_failed", "removed"}
+ENDED_CHECK = 2.0  # seconds between checks that a gate whose request is awaited has not ended
 # The scheduler's error when an executor reports a finished run of a task whose state says it has
 # not run (the task is then failed: "task state changed externally").
 STATE_MISMATCH = re.compile(
@@ -177,11 +179,24 @@ class Driver:
             PendingWatcher(self.clients, dag_id, args.poll_interval) if args.poll == "list" else None
         )
 
+    def gate_ended(self, api: ApiClient, record: RunRecord) -> str | None:
+        """The gate's state when it ended without waiting for an answer (e.g. failed to start)."""
+        try:
+            state = api.task_instance(self.dag_id, record.run_id, GATE)["state"]
+        except (httpx.HTTPError, KeyError):
+            record.poll_errors += 1
+            return None
+        return state if state in GATE_ENDED else None
+
     def wait_visible(self, api: ApiClient, record: RunRecord) -> bool:
         deadline = time.monotonic() + self.args.visible_timeout
+        next_check = time.monotonic() + ENDED_CHECK
         if self.watcher is not None:
             event = self.watcher.watch(record.run_id)
-            event.wait(self.args.visible_timeout)
+            while not event.wait(ENDED_CHECK) and time.monotonic() < deadline:
+                if (ended := self.gate_ended(api, record)) is not None:
+                    record.answer_detail = f"the gate ended ({ended}) before its request was seen"
+                    break
             record.visible_at = self.watcher.seen_at(record.run_id)
             return record.visible_at is not None
         while time.monotonic() < deadline:
@@ -195,6 +210,11 @@ class Driver:
                 return True
             if response is not None and response.status_code != 404:
                 record.poll_errors += 1
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + ENDED_CHECK
+                if (ended := self.gate_ended(api, record)) is not None:
+                    record.answer_detail = f"the gate ended ({ended}) before its request was seen"
+                    return False
             time.sleep(self.args.poll_interval)
         return False
 
@@ -219,7 +239,9 @@ class Driver:
             record.error = f"trigger failed: {err}"
             return record
         if not self.wait_visible(api, record):
-            record.answer_detail = f"request not visible within {self.args.visible_timeout:.0f}s"
+            record.answer_detail = (
+                record.answer_detail or f"request not visible within {self.args.visible_timeout:.0f}s"
+            )
         else:
             self.answer(api, record)
             try:  # the deferral time, while the gate still waits (its trigger is gone afterwards)
@@ -342,7 +364,7 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
     for o in outcomes:
         recs = o.records
         other = Counter(str(r.answer_status) for r in recs if r.answer_status not in (200, None))
-        other.update("none" for r in recs if r.answer_status is None and not r.error)
+        other.update("not sent" for r in recs if r.answer_status is None and not r.error)
         rows.append(
             [
                 o.config,
@@ -350,7 +372,7 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
                 len(recs),
                 sum(1 for r in recs if not r.error),
                 sum(1 for r in recs if r.answered),
-                ", ".join(f"{k}x{v}" for k, v in sorted(other.items())) or "0",
+                ", ".join(f"{k}: {v}" for k, v in sorted(other.items())) or "0",
                 sum(1 for r in recs if r.gate_failed),
                 sum(1 for r in recs if any(n > 1 for n, _ in r.tries)),
                 sum(r.reasked for r in recs),

@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         "are no longer pending and older than that. Pending requests of existing runs are kept.",
     )
     purge.add_argument("--older-than", type=parse_duration, help="age such as 90d, 12h, 30m")
-    purge.add_argument("--export", metavar="FILE", help="first append each removed request to FILE (JSON lines)")
+    purge.add_argument(
+        "--export", metavar="FILE", help="first append each removed request to FILE (JSON lines)"
+    )
     purge.add_argument("--dry-run", action="store_true", help="count (and export) only; remove nothing")
     return parser
 

@@ -101,6 +101,8 @@ def _purge(session: Session, condition: Any, export: IO[str] | None, dry_run: bo
         removed += len(rows)
         if not dry_run:
             session.execute(
-                delete(HITLDetail).where(HITLDetail.id.in_([r.id for r in rows])).execution_options(synchronize_session=False)
+                delete(HITLDetail)
+                .where(HITLDetail.id.in_([r.id for r in rows]))
+                .execution_options(synchronize_session=False)
             )
             session.commit()
