@@ -35,6 +35,23 @@ with settings.engine.connect() as conn:
 print(json.dumps({"tables": tables, "revision": revision, "diffs": diffs}))
 """
 
+SAME_TI_ID_TWICE = """
+from airflow import settings
+from airflow.hitl.models import HITLDetail
+from airflow.utils import timezone
+from airflow.utils.session import create_session
+settings.configure_orm()
+now = timezone.utcnow()
+with create_session() as session:
+    for try_number in (1, 2):
+        session.add(HITLDetail(ti_id="same-ti-id", dag_id="d", run_id="r", task_id="t", map_index=-1,
+                               try_number=try_number, subject="s", options=["OK"], multiple=False, params={},
+                               assigned_users=[], assigned_groups=[], created_at=now, deferred_at=now,
+                               status="pending", override=False))
+with create_session() as session:
+    print(sorted(r.try_number for r in session.query(HITLDetail).filter(HITLDetail.ti_id == "same-ti-id")))
+"""
+
 DOWNGRADE = """
 from airflow import settings
 from airflow.hitl.db_manager import HITLDBManager
@@ -73,6 +90,14 @@ def test_db_migrate_creates_the_tables_matching_the_models_and_is_idempotent(dat
     assert state["diffs"] == []
     database.run_airflow("db", "migrate")
     assert inspect_db(database) == state
+
+
+def test_two_tries_may_share_a_task_instance_id(database: AirflowStack) -> None:
+    # Airflow 3.0.6 starts a retry without a new task instance id when the scheduler failed the
+    # task while it was queued; the retry's request must still be recorded.
+    database.prepare()
+    stored = database.run_python(SAME_TI_ID_TWICE).strip().splitlines()[-1]
+    assert stored == "[1, 2]"
 
 
 def test_downgrade_removes_the_tables_and_migrate_brings_them_back(database: AirflowStack) -> None:

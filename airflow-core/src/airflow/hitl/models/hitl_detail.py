@@ -52,7 +52,8 @@ class HITLDetail(Base):
     new ``id`` for each try by updating the primary key of its row, which a foreign key would either
     block or (with ``ON UPDATE CASCADE``) rewrite, losing the earlier try's request. The natural key
     ``(dag_id, run_id, task_id, map_index, try_number)`` identifies the try instead, and ``ti_id``
-    keeps the id the try had.
+    keeps the id the try had. ``ti_id`` is not unique: when the scheduler fails a task that was
+    queued (not running), Airflow 3.0.6 starts the retry without a new id.
     """
 
     __tablename__ = "hitl_request"
@@ -102,7 +103,7 @@ class HITLDetail(Base):
 
     __table_args__ = (
         UniqueConstraint("dag_id", "run_id", "task_id", "map_index", "try_number"),
-        UniqueConstraint("ti_id"),
+        Index("idx_hitl_request_ti_id", "ti_id"),
         Index("idx_hitl_request_status_created", "status", "created_at"),
         Index("idx_hitl_request_status_deadline", "status", "deadline"),
         Index("idx_hitl_request_resume_due_at", "resume_due_at"),

@@ -62,8 +62,8 @@ def upgrade() -> None:
             "try_number",
             name="hitl_request_dag_id_run_id_task_id_map_index_try_number_uq",
         ),
-        sa.UniqueConstraint("ti_id", name="hitl_request_ti_id_uq"),
     )
+    op.create_index("idx_hitl_request_ti_id", "hitl_request", ["ti_id"])
     op.create_index("idx_hitl_request_status_created", "hitl_request", ["status", "created_at"])
     op.create_index("idx_hitl_request_status_deadline", "hitl_request", ["status", "deadline"])
     op.create_index("idx_hitl_request_resume_due_at", "hitl_request", ["resume_due_at"])
