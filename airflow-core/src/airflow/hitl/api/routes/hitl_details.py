@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
@@ -39,7 +40,7 @@ from airflow.hitl.models import HITLDetail, ResponseChannel
 from airflow.hitl.request import mask_params
 from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user
-from airflow.hitl.services.registry import same_task
+from airflow.hitl.services.registry import TaskKey, same_task
 from airflow.hitl.services.requests import get_request, refresh_requests
 from airflow.hitl.services.respond import respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
@@ -100,6 +101,17 @@ def with_ti_state():
     return select(HITLDetail, TI.state).outerjoin(
         TI, (same_task(HITLDetail)) & (TI.try_number == HITLDetail.try_number)
     )
+
+
+def read_request(session: Session, task: TaskKey, try_number: int | None, user: BaseUser) -> HITLDetailBody:
+    """One request (the latest try's, or ``try_number``'s) with its task state, or 404."""
+    try:
+        row = get_request(session, task, try_number=try_number)
+    except HITLServiceError as err:
+        raise service_error(err) from err
+    ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
+    session.commit()
+    return to_body(row, ti_state, user)
 
 
 @hitl_router.get(
@@ -171,13 +183,7 @@ def get_hitl_detail(
     dag_id: str, dag_run_id: str, task_id: str, map_index: int, user: GetUserDep, session: SessionDep
 ) -> HITLDetailBody:
     """The request of the task instance's latest try."""
-    try:
-        row = get_request(session, (dag_id, dag_run_id, task_id, map_index))
-    except HITLServiceError as err:
-        raise service_error(err) from err
-    ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
-    session.commit()
-    return to_body(row, ti_state, user)
+    return read_request(session, (dag_id, dag_run_id, task_id, map_index), None, user)
 
 
 @hitl_router.get(
@@ -195,13 +201,7 @@ def get_hitl_detail_try(
     session: SessionDep,
 ) -> HITLDetailBody:
     """The request (and answer) of one try of the task instance: earlier tries are kept as history."""
-    try:
-        row = get_request(session, (dag_id, dag_run_id, task_id, map_index), try_number=try_number)
-    except HITLServiceError as err:
-        raise service_error(err) from err
-    ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
-    session.commit()
-    return to_body(row, ti_state, user)
+    return read_request(session, (dag_id, dag_run_id, task_id, map_index), try_number, user)
 
 
 @hitl_router.patch(
