@@ -216,14 +216,17 @@ def create_requests(api: ApiClient, n: int, timeout: float) -> dict[str, Any]:
             log(f"  {deferred}/{n} deferred after {time.monotonic() - started:.0f}s")
             last_logged = time.monotonic()
         time.sleep(3)
-    if deferred < n:
+    if deferred + failed < n or deferred == 0:
         raise RuntimeError(
             f"only {deferred}/{n} mapped HITL tasks deferred ({failed} failed) within {timeout:.0f}s"
         )
+    if failed:
+        # Task starts refused by Airflow 3.0.6's LocalExecutor start race: measure the rest.
+        log(f"  {failed} of {n} mapped tasks failed before deferring; measuring the {deferred} that wait")
     all_deferred = time.monotonic() - started
-    first_total, first_read = pending_total(api)  # this read registers the N requests
+    first_total, first_read = pending_total(api)  # this read registers the requests
     visible_deadline = time.monotonic() + 120
-    while first_total < n and time.monotonic() < visible_deadline:
+    while first_total < deferred and time.monotonic() < visible_deadline:
         time.sleep(1)
         first_total, _ = pending_total(api)
     second_total, second_read = pending_total(api)
@@ -233,6 +236,7 @@ def create_requests(api: ApiClient, n: int, timeout: float) -> dict[str, Any]:
         "first_list_read_s": first_read,
         "second_list_read_s": second_read,
         "pending": second_total,
+        "failed_before_deferring": failed,
     }
 
 
@@ -252,7 +256,8 @@ def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace
     if "created" in info:
         c = info["created"]
         print(
-            f"creating: all {args.requests} deferred {c['all_deferred_s']:.1f}s after the trigger; "
+            f"creating: {c['pending']} of {args.requests} deferred ({c['failed_before_deferring']} failed "
+            f"first) {c['all_deferred_s']:.1f}s after the trigger; "
             f"first pending-list read (registers them) {c['first_list_read_s']:.2f}s, "
             f"next read {c['second_list_read_s']:.2f}s; pending visible: {c['pending']}; task starts "
             f"refused (Airflow 3.0.6 LocalExecutor start race, apache/airflow#56010, retried): "
