@@ -165,12 +165,13 @@ def test_marking_a_waiting_task_success_cancels_its_request(stack: AirflowStack)
 
 
 def test_dags_test_applies_the_defaults_or_fails_fast(stack: AirflowStack) -> None:
-    with_defaults = stack.run_airflow("dags", "test", "hitl_timeout_with_default", check=False)
+    stack.client("admin").wait_for_dag("hitl_dags_test_without_defaults")
+    with_defaults = stack.run_airflow("dags", "test", "hitl_dags_test_with_defaults", check=False)
     output = with_defaults.stdout + with_defaults.stderr
     assert with_defaults.returncode == 0, output
-    assert "nobody can answer 'Approve within 12 s?' here; applying the defaults ['Approve']" in output
+    assert "nobody can answer 'Approve under dags test?' here; applying the defaults ['Approve']" in output
 
-    without = stack.run_airflow("dags", "test", "hitl_timeout_without_default", check=False)
+    without = stack.run_airflow("dags", "test", "hitl_dags_test_without_defaults", check=False)
     output = without.stdout + without.stderr
     assert "cannot be answered under `airflow dags test`" in output
     assert "Give it defaults, or run the DAG on a running Airflow" in output

@@ -57,3 +57,14 @@ with DAG(dag_id="hitl_retry_after_reject", schedule=None, tags=["hitl-test"]):
         return "ran"
 
     retried >> after_retry()
+
+# Run only by `airflow dags test` in the tests: paused, so the stack's scheduler never runs them too.
+with DAG(
+    dag_id="hitl_dags_test_with_defaults", schedule=None, is_paused_upon_creation=True, tags=["hitl-test"]
+):
+    ApprovalOperator(task_id="gate", subject="Approve under dags test?", defaults="Approve")
+
+with DAG(
+    dag_id="hitl_dags_test_without_defaults", schedule=None, is_paused_upon_creation=True, tags=["hitl-test"]
+):
+    HITLOperator(task_id="question", subject="Yes or no under dags test?", options=["Yes", "No"])
