@@ -50,3 +50,15 @@ configure_airflow() {
   bundles="[$(printf "$bundle" dags-folder "$AIRFLOW_HOME/dags"), $(printf "$bundle" hitl-examples "$examples")]"
   export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST="${AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST:-$bundles}"
 }
+
+# ensure_chromium: the browser tests drive Debian's Chromium (a test tool's own browser download
+# does not work on closed networks). Installed with apt when missing and we may; otherwise the
+# browser tests report why they cannot run.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null 2>&1 && sudo="sudo -n"; } || return 0
+  log "Installing Debian's chromium for the browser tests"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null ||
+    log "Could not install chromium; the browser tests will say why they cannot run"
+}

@@ -9,6 +9,7 @@
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 install_env test
+ensure_chromium
 cd "$REPO_ROOT"
 
 log "Lint (ruff) and types (mypy)"

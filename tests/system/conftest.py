@@ -15,9 +15,13 @@ from tests.system.airflow_stack import (
     StackConfig,
     postgres_available,
 )
+from tests.system.browser import chromium_context, chromium_missing
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
+
+    from playwright.sync_api import BrowserContext
 
 IN_CI = os.environ.get("CI") == "true"
 CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT)}
@@ -64,3 +68,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         stack = getattr(item, "funcargs", {}).get("stack")
         if isinstance(stack, AirflowStack):
             report.sections.append(("Airflow component logs", stack.dump_logs()))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Callable[..., AbstractContextManager[BrowserContext]]]:
+    """Opens fresh Chromium profiles: ``with browser() as context: page = context.new_page()``."""
+    missing = chromium_missing()
+    if missing:
+        if IN_CI:
+            pytest.fail(f"{missing}; CI must run the browser tests")
+        pytest.skip(f"{missing}: the browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield lambda **options: chromium_context(playwright, **options)
