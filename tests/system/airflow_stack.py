@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -101,6 +102,22 @@ SQLITE = StackConfig("sqlite", "sqlite")
 # Two API server worker processes, so concurrent answers are served by different processes.
 POSTGRES = StackConfig("postgres", "postgres", api_workers=2)
 POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
+CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT)}
+
+
+def selected_stacks() -> list[str]:
+    """The stack configurations to test: all, or those named in ``HITL_STACKS`` (comma-separated)."""
+    wanted = os.environ.get("HITL_STACKS")
+    return [name.strip() for name in wanted.split(",")] if wanted else list(CONFIGS)
+
+
+def on_one_stack() -> pytest.MarkDecorator:
+    """Runs a test on one stack only (postgres when selected), for behaviour that does not depend on
+    the deployment layout (UI, CLI, links): keeps the suite's run time in bounds."""
+    selected = selected_stacks()
+    return pytest.mark.parametrize(
+        "stack", ["postgres" if "postgres" in selected else selected[0]], indirect=True
+    )
 
 
 class AirflowStack:

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.system.airflow_stack import (
-    POSTGRES,
-    POSTGRES_SPLIT,
-    SQLITE,
+    CONFIGS,
     AirflowStack,
     StackConfig,
     postgres_available,
+    selected_stacks,
 )
 from tests.system.browser import chromium_context, chromium_missing
 
@@ -24,18 +23,11 @@ if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
 
 IN_CI = os.environ.get("CI") == "true"
-CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT)}
-
-
-def _selected() -> list[str]:
-    wanted = os.environ.get("HITL_STACKS")
-    return [name.strip() for name in wanted.split(",")] if wanted else list(CONFIGS)
-
 
 _running: dict[str, AirflowStack] = {}
 
 
-@pytest.fixture(scope="session", params=_selected())
+@pytest.fixture(scope="session", params=selected_stacks())
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
     """A running Airflow with the feature, per configuration (sqlite, postgres, postgres-split)."""
     config: StackConfig = CONFIGS[request.param]
