@@ -34,6 +34,11 @@ def test_assigned_user_answers_with_read_access_and_others_are_told_why_not(stac
     request = admin.wait_for_request(dag_id, run_id, task_id)
     assert request["assigned_users"] == [{"id": "alice", "name": "Alice"}]
 
+    before = {c.user: c.get_request(dag_id, run_id, task_id).json() for c in (alice, bob, admin)}
+    assert (before["alice"]["can_respond"], before["alice"]["cannot_respond_reason"]) == (True, None)
+    assert before["bob"]["can_respond"] is False
+    assert "you are not among them" in before["bob"]["cannot_respond_reason"]
+    assert (before["admin"]["can_respond"], before["admin"]["respond_as_override"]) == (True, True)
     for stranger in (bob, op):
         refused = stranger.respond(dag_id, run_id, task_id, ["Approve"])
         assert refused.status_code == 403
@@ -44,6 +49,8 @@ def test_assigned_user_answers_with_read_access_and_others_are_told_why_not(stac
     detail = admin.get_request(dag_id, run_id, task_id).json()
     assert detail["responded_by_user"] == {"id": "alice", "name": "alice"}
     assert detail["override"] is False
+    assert detail["can_respond"] is False
+    assert detail["cannot_respond_reason"].startswith("already answered by alice")
 
 
 def test_admin_may_override_and_the_override_is_audited(stack: AirflowStack) -> None:

@@ -21,11 +21,13 @@ ADMIN_ROLES = frozenset({"admin"})
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether a user may answer, whether that is an admin override, and why not."""
+    """Whether a user may answer, whether that is an admin override, and why not (``closed``: the
+    request takes no answers from anybody)."""
 
     allowed: bool
     override: bool = False
     reason: str = ""
+    closed: bool = False
 
 
 def user_roles(user: BaseUser) -> set[str]:

@@ -11,7 +11,7 @@ from airflow.hitl.models import HITLDetail, HITLStatus
 from airflow.hitl.request import mask_params, validate_answer
 from airflow.hitl.services import metrics
 from airflow.hitl.services.errors import InvalidOptions, InvalidParams, NotAllowed, RequestClosed
-from airflow.hitl.services.permissions import decide_responder
+from airflow.hitl.services.permissions import Decision, decide_responder
 from airflow.hitl.services.registry import TaskKey, close_finished_requests
 from airflow.hitl.services.requests import get_request
 from airflow.hitl.services.resume import lock_task_instance, resume_due_at, resume_scheduler, resume_task
@@ -40,6 +40,14 @@ def closed_reason(row: HITLDetail) -> str:
     return f"expired: its deadline {row.deadline.isoformat()} has passed" if row.deadline else "closed"
 
 
+def may_answer_now(session: Session, user: BaseUser, row: HITLDetail) -> Decision:
+    """Whether ``user`` could answer ``row`` now; the reason says why not (closed, or not allowed)."""
+    deadline_passed = row.deadline is not None and timezone.utcnow() >= row.deadline
+    if row.status != HITLStatus.PENDING.value or deadline_passed:
+        return Decision(False, closed=True, reason=closed_reason(row))
+    return decide_responder(session, user, row)
+
+
 def respond_to_request(
     session: Session,
     *,
@@ -62,15 +70,12 @@ def respond_to_request(
     ti = lock_task_instance(session, row)
     close_finished_requests(session, task)
     session.refresh(row)
-    now = timezone.utcnow()
-    if row.status != HITLStatus.PENDING.value:
-        raise RequestClosed(f"This request takes no answers: {closed_reason(row)}")
-    if row.deadline is not None and now >= row.deadline:
-        raise RequestClosed(f"This request takes no answers: {closed_reason(row)}")
-
-    decision = decide_responder(session, user, row)
+    decision = may_answer_now(session, user, row)
+    if decision.closed:
+        raise RequestClosed(f"This request takes no answers: {decision.reason}")
     if not decision.allowed:
         raise NotAllowed(f"You may not answer this request: {decision.reason}")
+    now = timezone.utcnow()
 
     errors, resolved_params = validate_answer(row.request_snapshot(), chosen_options, params_input)
     if errors.options:

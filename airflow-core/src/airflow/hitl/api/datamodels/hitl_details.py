@@ -53,6 +53,15 @@ class HITLDetail(BaseModel):
     response_channel: str | None
     override: bool = Field(description="An admin answered a request assigned to others")
     resumed_at: datetime | None = Field(description="When the answer was handed to the task")
+    can_respond: bool | None = Field(
+        default=None, description="Whether the calling user may answer now (single-request reads only)"
+    )
+    respond_as_override: bool | None = Field(
+        default=None, description="The calling user's answer would be an admin override (single reads only)"
+    )
+    cannot_respond_reason: str | None = Field(
+        default=None, description="Why the calling user cannot answer (single-request reads only)"
+    )
 
 
 class HITLDetailCollection(BaseModel):

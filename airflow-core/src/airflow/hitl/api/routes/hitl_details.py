@@ -42,7 +42,7 @@ from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user
 from airflow.hitl.services.registry import TaskKey, same_task
 from airflow.hitl.services.requests import get_request, refresh_requests
-from airflow.hitl.services.respond import respond_to_request
+from airflow.hitl.services.respond import may_answer_now, respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
 
 hitl_router = APIRouter(tags=["HumanInTheLoop"])
@@ -110,8 +110,15 @@ def read_request(session: Session, task: TaskKey, try_number: int | None, user: 
     except HITLServiceError as err:
         raise service_error(err) from err
     ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
+    decision = may_answer_now(session, user, row)
     session.commit()
-    return to_body(row, ti_state, user)
+    return to_body(row, ti_state, user).model_copy(
+        update={
+            "can_respond": decision.allowed,
+            "respond_as_override": decision.override,
+            "cannot_respond_reason": None if decision.allowed else decision.reason,
+        }
+    )
 
 
 @hitl_router.get(
