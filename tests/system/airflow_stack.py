@@ -205,8 +205,15 @@ class AirflowStack:
         self.run_airflow("db", "migrate")
         return self
 
-    def start(self, timeout: float = 180) -> AirflowStack:
-        self.prepare()
+    def start(
+        self,
+        timeout: float = 180,
+        components: Iterable[str] = ("scheduler", "dag-processor", "triggerer"),
+        fresh: bool = True,
+    ) -> AirflowStack:
+        """Starts the API server(s) and ``components``; ``fresh=False`` keeps a prepared database."""
+        if fresh:
+            self.prepare()
         if self.config.split_api_server:
             self._spawn("api-server-core", "api-server", "--apps", "core", "--port", str(self.port))
             self._spawn(
@@ -219,7 +226,7 @@ class AirflowStack:
             )
         else:
             self._spawn("api-server", "api-server", "--port", str(self.port))
-        for component in ("scheduler", "dag-processor", "triggerer"):
+        for component in components:
             self._spawn(component, component)
         wait_for(self._healthy, timeout, "the API server to answer")
         self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
