@@ -23,11 +23,15 @@ class HITLSettings:
     :param timeout_grace_seconds: The trigger fires the deadline this long after it; the API
         refuses answers from the deadline on, so an answer and a timeout can never both win.
     :param max_answer_bytes: The largest answer body the API accepts.
+    :param inbox_refresh_interval: Each API server process brings the whole registry up to date
+        (new deferrals, finished tasks) for inbox lists and counts at most this often, in seconds;
+        reads of one request always sync that request first.
     """
 
     resume_settle_seconds: float = 10.0
     timeout_grace_seconds: float = 1.0
     max_answer_bytes: int = 1_000_000
+    inbox_refresh_interval: float = 1.0
 
 
 def get_settings() -> HITLSettings:
@@ -41,4 +45,7 @@ def get_settings() -> HITLSettings:
             SECTION, "timeout_grace_seconds", fallback=defaults.timeout_grace_seconds
         ),
         max_answer_bytes=conf.getint(SECTION, "max_answer_bytes", fallback=defaults.max_answer_bytes),
+        inbox_refresh_interval=conf.getfloat(
+            SECTION, "inbox_refresh_interval", fallback=defaults.inbox_refresh_interval
+        ),
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail
 from airflow.hitl.services.errors import RequestNotFound
 from airflow.hitl.services.registry import TaskKey, sync_requests
@@ -15,13 +18,38 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
+class _Throttle:
+    """Lets a caller through at most once per interval in this process (others skip, not wait)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+
+    def ready(self, interval: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < interval:
+                return False
+            self._last = now
+            return True
+
+
+_whole_registry = _Throttle()
+
+
 def refresh_requests(session: Session, task: TaskKey | None = None) -> None:
     """
     Bring requests up to date before anyone reads or answers them: register new deferrals, close
     finished ones, and resume answers whose settle time has passed (this is also how an answer
     recorded by an API server that died before its resume timer fired gets its task resumed).
+
+    One task's requests are synced on every call. Syncing all of them (for inbox lists and
+    counts) costs time in proportion to the pending requests (about 0.3 s per read with 10,000
+    pending, see ``contributing-docs/architecture.md``), so each API server process does it at
+    most once per ``[hitl] inbox_refresh_interval``; any process's sync serves all of them.
     """
-    sync_requests(session, task)
+    if task is not None or _whole_registry.ready(get_settings().inbox_refresh_interval):
+        sync_requests(session, task)
     resume_due_requests(session)
 
 
