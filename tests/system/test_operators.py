@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.system.airflow_stack import wait_for
+from tests.system.airflow_stack import on_one_stack, wait_for
 
 if TYPE_CHECKING:
     from tests.system.airflow_stack import AirflowStack
 
-pytestmark = pytest.mark.system
+# What the operators do with an answer does not depend on the deployment layout, which the
+# approval-flow, assignment and concurrency tests cover on every stack.
+pytestmark = [pytest.mark.system, on_one_stack()]
 
 FINISHED = {"success", "skipped", "failed", "upstream_failed"}
 
