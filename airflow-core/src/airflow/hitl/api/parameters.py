@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 
 from airflow.api_fastapi.common.parameters import (
     RangeFilter,
@@ -14,6 +14,11 @@ from airflow.api_fastapi.common.parameters import (
     search_param_factory,
 )
 from airflow.hitl.models import HITLDetail, HITLStatus
+
+# Integer columns hold 32-bit values; a larger number in a path would fail in the database driver.
+INT32_MAX = 2**31 - 1
+PathMapIndex = Annotated[int, Path(ge=-1, le=INT32_MAX, description="-1 for a task that is not mapped")]
+PathTryNumber = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 QueryDagIdPattern = Annotated[
     _SearchParam, Depends(search_param_factory(HITLDetail.dag_id, "dag_id_pattern"))

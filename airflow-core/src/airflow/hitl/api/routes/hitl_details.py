@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from sqlalchemy import select
@@ -25,6 +25,8 @@ from airflow.hitl.api.datamodels.hitl_details import (
     UpdateHITLDetailPayload,
 )
 from airflow.hitl.api.parameters import (
+    PathMapIndex,
+    PathTryNumber,
     QueryBodySearch,
     QueryCreatedAtRange,
     QueryDagIdPattern,
@@ -36,7 +38,7 @@ from airflow.hitl.api.parameters import (
 )
 from airflow.hitl.api.security import ReadableDagIdsDep
 from airflow.hitl.config import get_settings
-from airflow.hitl.models import HITLDetail, ResponseChannel
+from airflow.hitl.models import HITLDetail
 from airflow.hitl.request import mask_params
 from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user
@@ -45,13 +47,18 @@ from airflow.hitl.services.requests import get_request, refresh_requests
 from airflow.hitl.services.respond import may_answer_now, respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
 
-hitl_router = APIRouter(tags=["HumanInTheLoop"])
+# Like Airflow's public API: every route may answer 401 (no or bad token) and 403 (no access).
+hitl_router = APIRouter(
+    tags=["HumanInTheLoop"],
+    responses=create_openapi_http_exception_doc([status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN]),
+)
 
 TASK_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"
 LIST_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails"
 ALL = "~"
 
-ANSWER_CHANNELS = {ResponseChannel.API.value, ResponseChannel.UI.value, ResponseChannel.CLI.value}
+# The channels a client may name; "link" answers come only through prepared links.
+AnswerChannel = Literal["api", "ui", "cli"]
 
 
 def service_error(err: HITLServiceError) -> HTTPException:
@@ -187,7 +194,7 @@ def list_hitl_details(
     dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
 )
 def get_hitl_detail(
-    dag_id: str, dag_run_id: str, task_id: str, map_index: int, user: GetUserDep, session: SessionDep
+    dag_id: str, dag_run_id: str, task_id: str, map_index: PathMapIndex, user: GetUserDep, session: SessionDep
 ) -> HITLDetailBody:
     """The request of the task instance's latest try."""
     return read_request(session, (dag_id, dag_run_id, task_id, map_index), None, user)
@@ -202,8 +209,8 @@ def get_hitl_detail_try(
     dag_id: str,
     dag_run_id: str,
     task_id: str,
-    map_index: int,
-    try_number: int,
+    map_index: PathMapIndex,
+    try_number: PathTryNumber,
     user: GetUserDep,
     session: SessionDep,
 ) -> HITLDetailBody:
@@ -219,20 +226,22 @@ def get_hitl_detail_try(
             status.HTTP_403_FORBIDDEN,
             status.HTTP_404_NOT_FOUND,
             status.HTTP_409_CONFLICT,
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
         ]
     ),
+    # 422 keeps FastAPI's own documentation: a list of {loc, msg, type}, like every 422 here.
     dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
 )
 def update_hitl_detail(
     dag_id: str,
     dag_run_id: str,
     task_id: str,
-    map_index: int,
+    map_index: PathMapIndex,
     body: UpdateHITLDetailPayload,
     user: GetUserDep,
     session: SessionDep,
-    x_hitl_channel: Annotated[str, Header(description="api, ui or cli")] = ResponseChannel.API.value,
+    x_hitl_channel: Annotated[
+        AnswerChannel, Header(description="Through which client the answer came: api, ui or cli")
+    ] = "api",
 ) -> HITLDetailResponse:
     """
     Answer the request of the task instance's latest try; the first valid answer wins.
@@ -242,13 +251,16 @@ def update_hitl_detail(
     """
     size = len(body.model_dump_json())
     if size > get_settings().max_answer_bytes:
+        limit = get_settings().max_answer_bytes
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_ENTITY,
-            f"The answer is {size} bytes; at most {get_settings().max_answer_bytes} are accepted",
-        )
-    if x_hitl_channel not in ANSWER_CHANNELS:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, f"X-HITL-Channel must be one of {sorted(ANSWER_CHANNELS)}"
+            [
+                {
+                    "loc": ["body"],
+                    "msg": f"The answer is {size} bytes; at most {limit} are accepted",
+                    "type": "value_error",
+                }
+            ],
         )
     try:
         row = respond_to_request(

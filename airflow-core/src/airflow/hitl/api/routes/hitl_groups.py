@@ -21,7 +21,11 @@ from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import count_by_status
 from airflow.hitl.services.requests import refresh_requests
 
-groups_router = APIRouter(prefix="/hitl", tags=["HumanInTheLoop"])
+groups_router = APIRouter(
+    prefix="/hitl",
+    tags=["HumanInTheLoop"],
+    responses=create_openapi_http_exception_doc([status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN]),
+)
 
 
 def to_response(group: HITLGroup) -> HITLGroupResponse:
