@@ -30,9 +30,9 @@ install_env() {
   ensure_uv
   log "Installing locked dependencies (requirements/$lock.lock)"
   "$UV" pip install --quiet --python "$VENV/bin/python" -r "$REPO_ROOT/requirements/$lock.lock"
-  log "Installing airflow-hitl and airflow-provider-hitl"
+  log "Installing airflow-hitl, airflow-provider-hitl and airflowctl-hitl"
   "$UV" pip install --quiet --python "$VENV/bin/python" --no-deps --no-build-isolation \
-    -e "$REPO_ROOT/airflow-core" -e "$REPO_ROOT/providers/hitl"
+    -e "$REPO_ROOT/airflow-core" -e "$REPO_ROOT/providers/hitl" -e "$REPO_ROOT/airflow-ctl"
   export PATH="$VENV/bin:$PATH"
 }
 
@@ -61,4 +61,31 @@ ensure_chromium() {
   log "Installing Debian's chromium for the browser tests"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null ||
     log "Could not install chromium; the browser tests will say why they cannot run"
+}
+
+# build_ui: the Required Actions web app (ui/), built by Vite into airflow/hitl/ui_dist (served at
+# /required_actions). npm packages are installed only when missing or the lock changed; the app is
+# rebuilt only when a source is newer than the build.
+build_ui() {
+  local ui="$REPO_ROOT/ui"
+  local index="$REPO_ROOT/airflow-core/src/airflow/hitl/ui_dist/index.html"
+  command -v npm >/dev/null 2>&1 || {
+    echo "npm is required to build the Required Actions UI (ui/): install Node.js 20.19+ with npm" >&2
+    exit 1
+  }
+  if [ ! -d "$ui/node_modules" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+    log "Installing the UI's npm packages (npm ci in ui/)"
+    npm --prefix "$ui" ci --no-audit --no-fund
+  fi
+  local changed=""
+  if [ -f "$index" ]; then
+    changed="$(find "$ui/src" "$ui/public" "$ui/index.html" "$ui/package-lock.json" "$ui/vite.config.ts" \
+      -newer "$index" -print -quit 2>/dev/null || true)"
+  fi
+  if [ ! -f "$index" ] || [ -n "$changed" ]; then
+    log "Building the Required Actions UI (npm run build in ui/)${changed:+; changed: ${changed#"$ui/"}}"
+    npm --prefix "$ui" run build
+  else
+    log "The Required Actions UI is up to date"
+  fi
 }

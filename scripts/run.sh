@@ -4,6 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 install_env runtime
+build_ui
 configure_airflow
 log "Migrating the metadata database (Airflow and the HITL tables)"
 airflow db migrate

@@ -9,13 +9,18 @@
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 install_env test
+build_ui
 ensure_chromium
 cd "$REPO_ROOT"
 
 log "Lint (ruff) and types (mypy)"
-ruff check airflow-core providers tests
-ruff format --check airflow-core providers tests
-mypy airflow-core/src providers/hitl/src
+ruff check airflow-core providers tests airflow-ctl
+ruff format --check airflow-core providers tests airflow-ctl
+mypy airflow-core/src providers/hitl/src airflow-ctl/src
+
+log "UI: lint (eslint, tsc) and component tests (vitest)"
+npm --prefix ui run lint
+npm --prefix ui test
 
 log "Tests (unit and system)"
 # Keep the developer's own Airflow settings out of the tests.

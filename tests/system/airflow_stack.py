@@ -65,6 +65,11 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval:
     )
 
 
+# Where the stacks send notification mail; chosen once, so stacks started before the SMTP test
+# server (tests/system/test_links.py) already point at it.
+SMTP_PORT = free_port()
+
+
 def postgres_available() -> str | None:
     """None when PostgreSQL answers at 127.0.0.1:5432, else why not."""
     try:
@@ -186,6 +191,17 @@ class AirflowStack:
                 "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "600",
                 "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
+                # Prepared links on, and notification mail to the test's SMTP server
+                # (tests/system/test_links.py; turned-off links are tested in the unit tests).
+                "AIRFLOW__HITL__SHARED_LINKS_ENABLED": "True",
+                "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
+                    {
+                        "conn_type": "smtp",
+                        "host": "127.0.0.1",
+                        "port": SMTP_PORT,
+                        "extra": {"disable_ssl": True, "disable_tls": True, "retry_limit": 1, "timeout": 10},
+                    }
+                ),
             }
         )
         env.update(self.config.extra_env)
@@ -226,9 +242,12 @@ class AirflowStack:
             )
         else:
             self._spawn("api-server", "api-server", "--port", str(self.port))
+        # The API server first: uvicorn kills a worker process that cannot answer its 5-second
+        # health ping while it is still importing Airflow, which happens when all components
+        # import Airflow at once on a busy 2-core machine.
+        wait_for(self._healthy, timeout, "the API server to answer")
         for component in components:
             self._spawn(component, component)
-        wait_for(self._healthy, timeout, "the API server to answer")
         self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
         return self
 

@@ -12,11 +12,12 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from playwright.sync_api import BrowserContext, Playwright
+    from playwright.sync_api import BrowserContext, Page, Playwright
 
 CHROMIUM = os.environ.get("HITL_CHROMIUM", "/usr/bin/chromium")
 
@@ -57,3 +58,27 @@ def chromium_context(playwright: Playwright, **options: object) -> Iterator[Brow
     finally:
         context.close()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def log_in(page: Page, base_url: str, user: str, password: str, next_url: str | None = None) -> None:
+    """Sign in through Airflow's own login page (SimpleAuthManager) and land on ``next_url``.
+
+    ``next_url`` (default: the Airflow UI's home page) must be on the same origin; Airflow's login
+    page goes there with the new token in the ``_token`` cookie, which the Airflow UI (and the
+    Required Actions app) move to ``localStorage["token"]``. Returns once the browser has left the
+    login page holding the token.
+    """
+    base = base_url.rstrip("/")
+    page.goto(f"{base}/auth/login?{urlencode({'next': next_url or f'{base}/'})}")
+    submit_login(page, user, password)
+    page.wait_for_function(
+        "() => window.localStorage.getItem('token') !== null || document.cookie.includes('_token=')"
+    )
+
+
+def submit_login(page: Page, user: str, password: str) -> None:
+    """Fill in and send Airflow's login form (the page is open); returns once the browser left it."""
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)

@@ -9,6 +9,8 @@ from airflow.configuration import conf
 SECTION = "hitl"
 # Seconds allowed for the scheduler to read an executor's report after the worker sent it.
 SCHEDULER_READ_MARGIN = 5.0
+# What ``airflow standalone`` serves; used in links only when no base URL is configured at all.
+DEFAULT_BASE_URL = "http://localhost:8080"
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,21 @@ class HITLSettings:
     :param inbox_refresh_interval: Each API server process brings the whole registry up to date
         (new deferrals, finished tasks) for inbox lists and counts at most this often, in seconds;
         reads of one request always sync that request first.
+    :param shared_links_enabled: Whether tasks may mint prepared links for notifications and the
+        API server accepts them (off unless configured).
+    :param shared_link_max_lifetime_seconds: A link expires at its request's deadline, but never
+        later than this after it was made (also the lifetime of links to requests without one).
+    :param shared_link_base_url: The Airflow UI's address as people reach it, used in links;
+        ``[api] base_url`` unless set.
     """
 
     resume_settle_seconds: float = 10.0
     timeout_grace_seconds: float = 1.0
     max_answer_bytes: int = 1_000_000
     inbox_refresh_interval: float = 1.0
+    shared_links_enabled: bool = False
+    shared_link_max_lifetime_seconds: int = 7 * 24 * 3600
+    shared_link_base_url: str = DEFAULT_BASE_URL
 
 
 def get_settings() -> HITLSettings:
@@ -48,4 +59,15 @@ def get_settings() -> HITLSettings:
         inbox_refresh_interval=conf.getfloat(
             SECTION, "inbox_refresh_interval", fallback=defaults.inbox_refresh_interval
         ),
+        shared_links_enabled=conf.getboolean(
+            SECTION, "shared_links_enabled", fallback=defaults.shared_links_enabled
+        ),
+        shared_link_max_lifetime_seconds=conf.getint(
+            SECTION, "shared_link_max_lifetime_seconds", fallback=defaults.shared_link_max_lifetime_seconds
+        ),
+        shared_link_base_url=(
+            conf.get(SECTION, "shared_link_base_url", fallback="")
+            or conf.get("api", "base_url", fallback="")
+            or defaults.shared_link_base_url
+        ).rstrip("/"),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from airflow.hitl.api.middleware import HITLRoutesMiddleware
+from airflow.hitl.api.nav_entry import NavEntryMiddleware
+from airflow.hitl.api.ui_serving import RequiredActionsUIMiddleware
 from airflow.plugins_manager import AirflowPlugin
 
 
@@ -15,10 +17,16 @@ def _plugin_app():
 
 
 class HITLPlugin(AirflowPlugin):
-    """Human-in-the-loop: REST routes under ``/api/v2`` and the feature's app under ``/hitl``."""
+    """Human-in-the-loop: REST routes under ``/api/v2``, the feature's app under ``/hitl`` and the
+    Required Actions web UI at ``/required_actions``."""
 
     name = "hitl"
-    fastapi_root_middlewares = [{"middleware": HITLRoutesMiddleware, "name": "hitl-routes"}]
+    fastapi_root_middlewares = [
+        {"middleware": HITLRoutesMiddleware, "name": "hitl-routes"},
+        # The web UI at /required_actions, and its entry in the Airflow UI's navigation bar.
+        {"middleware": RequiredActionsUIMiddleware, "name": "hitl-required-actions-ui"},
+        {"middleware": NavEntryMiddleware, "name": "hitl-nav-entry"},
+    ]
 
     @cached_property
     def fastapi_apps(self):  # type: ignore[override]

@@ -41,11 +41,21 @@ def collect(trigger):
 class TestSerialize:
     def test_round_trips_through_its_classpath_and_kwargs(self):
         deadline = datetime(2025, 1, 1, 12, tzinfo=UTC)
-        classpath, kwargs = HITLTrigger(request=REQUEST, deadline=deadline, try_number=2).serialize()
+        links = [
+            {"digest": "ab" * 32, "action": "open", "chosen_options": None, "params_input": None, "exp": 1}
+        ]
+        classpath, kwargs = HITLTrigger(
+            request=REQUEST, deadline=deadline, try_number=2, links=links
+        ).serialize()
         assert classpath == TRIGGER_CLASSPATH
-        assert kwargs == {"request": REQUEST, "deadline": deadline, "try_number": 2}
+        assert kwargs == {"request": REQUEST, "deadline": deadline, "try_number": 2, "links": links}
         again = HITLTrigger(**kwargs)
         assert again.serialize() == (classpath, kwargs)
+
+    def test_a_trigger_serialized_before_links_existed_still_loads(self):
+        _, kwargs = HITLTrigger(request=REQUEST).serialize()
+        del kwargs["links"]
+        assert HITLTrigger(**kwargs).serialize()[1]["links"] == []
 
     def test_the_classpath_names_this_class(self):
         classpath, _ = HITLTrigger(request=REQUEST).serialize()

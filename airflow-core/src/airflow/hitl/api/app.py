@@ -5,7 +5,9 @@
   of core's API; :class:`airflow.hitl.api.middleware.HITLRoutesMiddleware` hands exactly the HITL
   paths to this app instead and lets everything else through.
 * :func:`create_plugin_app`: mounted by the plugin at ``/hitl``; its lifespan runs the resume
-  timers, and it serves the OpenAPI document of the routes above.
+  timers, and it serves the OpenAPI document of the routes above, the prepared-link pages
+  (``/hitl/links/...``) and the script of the Airflow UI's nav entry
+  (``/hitl/static/nav-entry.js``, see :mod:`airflow.hitl.api.nav_entry`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from airflow.hitl import __version__
+from airflow.hitl.api.nav_entry import NAV_SCRIPT_ROUTE, nav_entry_script
 from airflow.hitl.api.routes.hitl_details import hitl_router
 from airflow.hitl.api.routes.hitl_groups import groups_router
+from airflow.hitl.api.routes.links import links_router
 from airflow.hitl.services.resume import resume_scheduler
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,8 @@ def create_plugin_app() -> FastAPI:
     def openapi() -> dict:
         return api_app().openapi()
 
+    app.add_api_route(NAV_SCRIPT_ROUTE, nav_entry_script, include_in_schema=False)
+    app.include_router(links_router)
     return app
 
 

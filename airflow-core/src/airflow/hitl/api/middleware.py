@@ -22,7 +22,7 @@ class HITLRoutesMiddleware:
         self._hitl_app: Any = None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and HITL_PATHS.match(self._path(scope)):
+        if scope["type"] == "http" and HITL_PATHS.match(route_path(scope)):
             if self._hitl_app is None:
                 from airflow.hitl.api.app import api_app
 
@@ -31,10 +31,11 @@ class HITLRoutesMiddleware:
             return
         await self.app(scope, receive, send)
 
-    @staticmethod
-    def _path(scope: dict) -> str:
-        path: str = scope.get("path", "")
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        return path
+
+def route_path(scope: dict) -> str:
+    """The request path without the ASGI root path (Airflow's ``[api] base_url`` path, if any)."""
+    path: str = scope.get("path", "")
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
 from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus, ResponseChannel
 from airflow.hitl.services import metrics
+from airflow.hitl.services.link_tokens import register_link_tokens
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.taskinstancehistory import TaskInstanceHistory as TIH
 from airflow.models.trigger import Trigger
@@ -111,6 +112,7 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
             # Another API server registered the same try at the same moment.
             log.debug("Request for %s.%s try %s already registered", dag_id, task_id, try_number)
             continue
+        register_link_tokens(session, row, trigger_kwargs)
         metrics.request_created(row)
         created += 1
     return created

@@ -56,9 +56,13 @@ def respond_to_request(
     chosen_options: Sequence[str],
     params_input: Mapping[str, Any] | None,
     channel: str,
+    try_number: int | None = None,
 ) -> HITLDetail:
     """
     Record ``user``'s answer to the latest request of ``task`` and resume the task.
+
+    With ``try_number`` (a prepared link belongs to one try), only that try's request is answered:
+    once the task has moved on to another try it is closed and the answer is refused.
 
     The first valid answer wins: the request moves from ``pending`` to ``responded`` in one
     conditional UPDATE while the task instance row is locked, so concurrent answers (from any
@@ -66,7 +70,7 @@ def respond_to_request(
     together; an answer inside the settle window is committed with ``resume_due_at`` instead and
     the task is resumed when that time comes (see :mod:`airflow.hitl.services.resume`).
     """
-    row = get_request(session, task)
+    row = get_request(session, task, try_number=try_number)
     ti = lock_task_instance(session, row)
     close_finished_requests(session, task)
     session.refresh(row)

@@ -25,6 +25,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow.providers.hitl.triggers.hitl"],
             }
         ],
+        "extra-links": ["airflow.providers.hitl.links.required_action.RequiredActionLink"],
         "integrations": [
             {
                 "integration-name": "Human-in-the-loop",

@@ -25,7 +25,13 @@ from airflow.hitl.request import (
     normalize_defaults,
     validate_answer,
 )
+from airflow.providers.hitl.links.required_action import RequiredActionLink
 from airflow.providers.hitl.triggers.hitl import HITLTrigger
+from airflow.providers.hitl.utils.prepared_links import (
+    LINKS_CONTEXT_KEY,
+    REQUEST_CONTEXT_KEY,
+    links_for_task,
+)
 from airflow.providers.standard.operators.branch import BranchMixIn
 from airflow.providers.standard.utils.skipmixin import SkipMixin
 from airflow.sdk import BaseOperator, Param
@@ -105,7 +111,10 @@ class HITLOperator(BaseOperator):
     :param multiple: Whether several options may be chosen.
     :param params: Form fields, as Airflow ``Param``s (or plain default values), validated like
         DAG params.
-    :param notifiers: Airflow notifiers called with the task context when the request is created.
+    :param notifiers: Airflow notifiers called with the task context when the request is created;
+        the context's ``hitl_request`` is the rendered request (``{{ hitl_request.subject }}``) and
+        ``hitl_links`` makes prepared links to it (``{{ hitl_links.open }}``,
+        ``{{ hitl_links.action("Approve") }}``; see ``docs/notifications.md``).
     :param assigned_users: ``{"id": ..., "name": ...}`` or a list of them: who may answer.
     :param assigned_groups: Names of responder groups (managed outside the DAG) who may answer.
     :param response_timeout: How long to wait for an answer; a lone ``execution_timeout`` is taken
@@ -118,6 +127,7 @@ class HITLOperator(BaseOperator):
     template_fields: Sequence[str] = ("subject", "body", "options")
     template_fields_renderers = {"body": "md"}
     ui_color = "#fdf0d5"
+    operator_extra_links = (RequiredActionLink(),)
 
     def __init__(
         self,
@@ -204,6 +214,10 @@ class HITLOperator(BaseOperator):
         if _running_in_dag_test():
             return self._answer_for_dag_test(context, request)
         deadline = timezone.utcnow() + self.response_timeout if self.response_timeout else None
+        links = links_for_task(context, request, deadline)
+        # Notifier templates see the rendered request (the context's ``task`` is not rendered).
+        context[REQUEST_CONTEXT_KEY] = {**request, "deadline": deadline}  # type: ignore[literal-required]
+        context[LINKS_CONTEXT_KEY] = links  # type: ignore[literal-required]
         for notifier in self.notifiers:
             notifier(context)
         self.log.info(
@@ -213,7 +227,12 @@ class HITLOperator(BaseOperator):
             deadline.isoformat() if deadline else "none",
         )
         self.defer(
-            trigger=HITLTrigger(request=request, deadline=deadline, try_number=context["ti"].try_number),
+            trigger=HITLTrigger(
+                request=request,
+                deadline=deadline,
+                try_number=context["ti"].try_number,
+                links=links.registrations(),
+            ),
             method_name="execute_complete",
         )
 

@@ -28,21 +28,31 @@ class HITLTrigger(BaseTrigger):
     :param request: subject, body, options, defaults, multiple, params, assigned users and groups.
     :param deadline: when the defaults apply; None waits for a person however long it takes.
     :param try_number: the task try that asks (carried into the timeout event).
+    :param links: digests of the prepared links the task's notifiers sent (never the links'
+        tokens); the API server's registry stores them with the request (see
+        :mod:`airflow.providers.hitl.utils.prepared_links`).
     """
 
     def __init__(
-        self, *, request: dict[str, Any], deadline: datetime | None = None, try_number: int | None = None
+        self,
+        *,
+        request: dict[str, Any],
+        deadline: datetime | None = None,
+        try_number: int | None = None,
+        links: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__()
         self.request = request
         self.deadline = deadline
         self.try_number = try_number
+        self.links = list(links or [])
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return TRIGGER_CLASSPATH, {
             "request": self.request,
             "deadline": self.deadline,
             "try_number": self.try_number,
+            "links": self.links,
         }
 
     async def run(self) -> AsyncIterator[TriggerEvent]:

@@ -1,0 +1,205 @@
+"""Prepared links for notifications: open a waiting request, or answer it with one click.
+
+A HITL operator puts a :class:`PreparedLinks` into the context it calls its notifiers with, as
+``context["hitl_links"]``, so notifier templates can write::
+
+    <a href="{{ hitl_links.open }}">Open the request</a>
+    <a href="{{ hitl_links.action('Approve') }}">Approve</a>
+    <a href="{{ hitl_links.action('Publish', params_input={'channel': 'web'}) }}">Publish to the web</a>
+
+and a notifier written in Python can call :func:`links_from_context`. Each link carries a fresh
+random token; the task sends only the token's digest to the server (in its trigger's kwargs), so
+a link works only for this task try's request, and only for what it says (see
+``docs/notifications.md``). Links must therefore be made before the task defers: in notifiers.
+
+With ``[hitl] shared_links_enabled`` off, both kinds of link are the plain address of the
+request in the Required Actions app (no token, no one-click answer), so a DAG's notifications
+work in every deployment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.hitl.config import HITLSettings, get_settings
+from airflow.hitl.links import (
+    ACTION_OPEN,
+    ACTION_RESPOND,
+    LinkTarget,
+    PreparedLink,
+    link_url,
+    request_view_path,
+)
+from airflow.hitl.request import HITLDefinitionError, validate_answer
+from airflow.utils import timezone
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from airflow.sdk.definitions.context import Context
+
+LINKS_CONTEXT_KEY = "hitl_links"
+# The rendered request (subject, body, options, ..., deadline), next to the links in the context.
+REQUEST_CONTEXT_KEY = "hitl_request"
+
+
+class PreparedLinks:
+    """
+    Links to one task try's request, for notifiers and their templates.
+
+    :param dag_id, run_id, task_id, map_index, try_number: the task try that asks.
+    :param request: the request as the trigger carries it (``options``, ``multiple``, ``params``);
+        action links are checked against it when they are made, so a misspelt option fails the
+        notification, not the click.
+    :param deadline: the request's deadline; no link outlives it.
+    :param settings: the ``[hitl]`` settings (read from Airflow's configuration when omitted).
+    """
+
+    def __init__(
+        self,
+        *,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        map_index: int,
+        try_number: int,
+        request: Mapping[str, Any],
+        deadline: datetime | None = None,
+        settings: HITLSettings | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.dag_id = dag_id
+        self.run_id = run_id
+        self.task_id = task_id
+        self.map_index = map_index
+        self.try_number = try_number
+        self._snapshot = {k: request.get(k) for k in ("options", "multiple", "params")}
+        self.deadline = deadline
+        self._settings = settings or get_settings()
+        self._now = now or timezone.utcnow()
+        self._links: dict[str, PreparedLink] = {}
+        self._sealed = False
+
+    @property
+    def enabled(self) -> bool:
+        """Whether links carry tokens (``[hitl] shared_links_enabled``); templates may branch on it."""
+        return self._settings.shared_links_enabled
+
+    @property
+    def view(self) -> str:
+        """The request's page in the Required Actions app (needs a login, carries no token)."""
+        path = request_view_path(self.dag_id, self.run_id, self.task_id, self.map_index)
+        return f"{self._settings.shared_link_base_url}{path}"
+
+    @property
+    def open(self) -> str:
+        """A link that opens the request for a logged-in user."""
+        return self.open_link()
+
+    def open_link(self, *, expires_in: timedelta | None = None) -> str:
+        """:attr:`open`, with a shorter lifetime than the default if wanted."""
+        if not self.enabled:
+            return self.view
+        return self._mint(ACTION_OPEN, None, None, expires_in)
+
+    def action(
+        self,
+        *options: str,
+        params_input: Mapping[str, Any] | None = None,
+        expires_in: timedelta | None = None,
+    ) -> str:
+        """
+        A link that answers the request with ``options`` (and ``params_input``) in one click.
+
+        :param options: the option(s) chosen, e.g. ``"Approve"``.
+        :param params_input: preset form values; fields left out take their defaults.
+        :param expires_in: a shorter lifetime than the default (the deadline, or
+            ``[hitl] shared_link_max_lifetime_seconds``).
+        :raises HITLDefinitionError: the answer would be refused (unknown option, too many,
+            invalid or missing form values).
+        """
+        errors, _ = validate_answer(self._snapshot, list(options), params_input)
+        if errors:
+            raise HITLDefinitionError(
+                f"Prepared link for HITL task {self.task_id!r}: the answer would be refused: "
+                f"{errors.describe()}"
+            )
+        if not self.enabled:
+            return self.view
+        return self._mint(
+            ACTION_RESPOND,
+            tuple(options),
+            dict(params_input) if params_input is not None else None,
+            expires_in,
+        )
+
+    def registrations(self) -> list[dict[str, Any]]:
+        """What the trigger carries for the links made so far (digests only); no links after this."""
+        self._sealed = True
+        return [link.registration() for link in self._links.values()]
+
+    def _expires_at(self, expires_in: timedelta | None) -> int:
+        limits = [self._now + timedelta(seconds=self._settings.shared_link_max_lifetime_seconds)]
+        if self.deadline is not None:
+            limits.append(self.deadline)
+        if expires_in is not None:
+            limits.append(self._now + expires_in)
+        return int(min(limits).timestamp())
+
+    def _mint(
+        self,
+        action: str,
+        options: tuple[str, ...] | None,
+        params_input: dict[str, Any] | None,
+        expires_in: timedelta | None,
+    ) -> str:
+        target = LinkTarget(
+            dag_id=self.dag_id,
+            run_id=self.run_id,
+            task_id=self.task_id,
+            map_index=self.map_index,
+            try_number=self.try_number,
+            action=action,
+            expires_at=self._expires_at(expires_in),
+            chosen_options=options,
+            params_input=params_input,
+        )
+        # The same link asked for twice (a template naming it in two places) is one link.
+        key = target.canonical().decode()
+        if key not in self._links:
+            if self._sealed:
+                raise RuntimeError(
+                    f"HITL task {self.task_id!r} has deferred already: prepared links can only be made "
+                    "before that, in the task's notifiers"
+                )
+            self._links[key] = PreparedLink.mint(target)
+        return link_url(self._settings.shared_link_base_url, self._links[key])
+
+    def __repr__(self) -> str:
+        return f"<PreparedLinks {self.dag_id}.{self.task_id} run={self.run_id} try={self.try_number}>"
+
+
+def links_for_task(context: Context, request: Mapping[str, Any], deadline: datetime | None) -> PreparedLinks:
+    """The links of the request the context's task try is about to defer with."""
+    ti = context["ti"]
+    return PreparedLinks(
+        dag_id=ti.dag_id,
+        run_id=ti.run_id,
+        task_id=ti.task_id,
+        map_index=ti.map_index if ti.map_index is not None else -1,
+        try_number=ti.try_number,
+        request=request,
+        deadline=deadline,
+    )
+
+
+def links_from_context(context: Context | Mapping[str, Any]) -> PreparedLinks:
+    """The prepared links of the request a HITL operator's notifier is called for."""
+    links = context.get(LINKS_CONTEXT_KEY)
+    if not isinstance(links, PreparedLinks):
+        raise LookupError(
+            f"No prepared links in this context: {LINKS_CONTEXT_KEY!r} is set only for the notifiers of "
+            "HITL operators (notifiers=[...])"
+        )
+    return links

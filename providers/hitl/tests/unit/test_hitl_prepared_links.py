@@ -1,0 +1,216 @@
+"""Specification of the prepared-link utility (``context["hitl_links"]``) and its operator glue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import jinja2.sandbox
+import pytest
+
+from airflow.exceptions import TaskDeferred
+from airflow.hitl.config import HITLSettings
+from airflow.hitl.links import ACTION_OPEN, ACTION_RESPOND, PreparedLink
+from airflow.hitl.request import HITLDefinitionError
+from airflow.providers.hitl.operators.hitl import ApprovalOperator
+from airflow.providers.hitl.utils.prepared_links import PreparedLinks, links_from_context
+from airflow.sdk import DAG, BaseNotifier, Param
+
+NOW = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
+BASE = "https://airflow.example.com"
+ENABLED = HITLSettings(
+    shared_links_enabled=True, shared_link_max_lifetime_seconds=7 * 24 * 3600, shared_link_base_url=BASE
+)
+DISABLED = HITLSettings(shared_links_enabled=False, shared_link_base_url=BASE)
+REQUEST = {
+    "options": ["Approve", "Reject"],
+    "multiple": False,
+    "params": {
+        "note": {"value": None, "schema": {"type": ["string", "null"]}, "description": None},
+        "count": {"value": 1, "schema": {"type": "integer", "minimum": 1}, "description": None},
+    },
+}
+
+
+def make_links(settings: HITLSettings = ENABLED, deadline: datetime | None = None) -> PreparedLinks:
+    return PreparedLinks(
+        dag_id="release",
+        run_id="manual__2026-11-28T07:00:00+00:00",
+        task_id="approve",
+        map_index=-1,
+        try_number=2,
+        request=REQUEST,
+        deadline=deadline,
+        settings=settings,
+        now=NOW,
+    )
+
+
+def decoded(url: str) -> PreparedLink:
+    prefix = f"{BASE}/hitl/links/"
+    assert url.startswith(prefix)
+    return PreparedLink.decode(url[len(prefix) :])
+
+
+class TestEnabled:
+    def test_the_open_link_names_the_task_try_and_opens(self):
+        target = decoded(make_links().open).target
+        assert target.task == ("release", "manual__2026-11-28T07:00:00+00:00", "approve", -1)
+        assert target.try_number == 2
+        assert target.action == ACTION_OPEN
+        assert (target.chosen_options, target.params_input) == (None, None)
+
+    def test_an_action_link_carries_the_answer(self):
+        target = decoded(make_links().action("Reject", params_input={"note": "too early"})).target
+        assert target.action == ACTION_RESPOND
+        assert target.chosen_options == ("Reject",)
+        assert target.params_input == {"note": "too early"}
+
+    def test_the_same_link_asked_twice_is_one_link_and_different_ones_differ(self):
+        links = make_links()
+        assert links.action("Approve") == links.action("Approve")
+        assert links.open == links.open
+        urls = {
+            links.open,
+            links.action("Approve"),
+            links.action("Reject"),
+            links.action("Approve", params_input={"count": 2}),
+        }
+        assert len(urls) == 4
+        assert len(links.registrations()) == 4
+
+    def test_registrations_hold_the_digests_of_the_links_and_not_their_tokens(self):
+        links = make_links()
+        made = [decoded(links.open), decoded(links.action("Approve"))]
+        registrations = links.registrations()
+        assert [r["digest"] for r in registrations] == [link.digest for link in made]
+        assert not any(link.token in repr(registrations) for link in made)
+
+    def test_no_new_link_once_the_task_has_deferred(self):
+        links = make_links()
+        approve = links.action("Approve")
+        links.registrations()
+        assert links.action("Approve") == approve  # made before: still the same link
+        with pytest.raises(RuntimeError, match="deferred already"):
+            links.action("Reject")
+
+
+class TestExpiry:
+    def test_without_a_deadline_links_live_the_maximum_lifetime(self):
+        assert decoded(make_links().open).target.expiry == NOW + timedelta(days=7)
+
+    def test_an_earlier_deadline_ends_them(self):
+        deadline = NOW + timedelta(hours=3, seconds=0.5)
+        assert decoded(make_links(deadline=deadline).action("Approve")).target.expiry == NOW + timedelta(
+            hours=3
+        )
+
+    def test_a_later_deadline_does_not_extend_the_maximum(self):
+        deadline = NOW + timedelta(days=30)
+        assert decoded(make_links(deadline=deadline).open).target.expiry == NOW + timedelta(days=7)
+
+    def test_a_link_may_ask_for_less(self):
+        links = make_links(deadline=NOW + timedelta(days=1))
+        assert decoded(
+            links.action("Approve", expires_in=timedelta(minutes=5))
+        ).target.expiry == NOW + timedelta(minutes=5)
+        assert decoded(links.open_link(expires_in=timedelta(days=2))).target.expiry == NOW + timedelta(days=1)
+
+
+class TestRefusedAnswers:
+    @pytest.mark.parametrize(
+        ("options", "params_input", "message"),
+        [
+            (("Aprove",), None, "option 'Aprove' is not one of ['Approve', 'Reject']"),
+            (("Approve", "Reject"), None, "only one option may be chosen"),
+            ((), None, "choose at least one option"),
+            (("Approve",), {"count": 0}, "count: 0 is less than the minimum of 1"),
+            (("Approve",), {"colour": "red"}, "colour: unknown field"),
+        ],
+    )
+    @pytest.mark.parametrize("settings", [ENABLED, DISABLED], ids=["enabled", "disabled"])
+    def test_fail_when_the_link_is_made(self, options, params_input, message, settings):
+        with pytest.raises(HITLDefinitionError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            make_links(settings).action(*options, params_input=params_input)
+
+
+class TestDisabled:
+    def test_links_are_the_plain_view_of_the_request_and_nothing_is_registered(self):
+        links = make_links(DISABLED)
+        view = f"{BASE}/required_actions/dags/release/runs/manual__2026-11-28T07%3A00%3A00%2B00%3A00/tasks/approve/-1"
+        assert links.enabled is False
+        assert links.open == view
+        assert links.action("Approve") == view
+        assert links.registrations() == []
+
+
+class TestTemplates:
+    def test_a_sandboxed_jinja_template_makes_links(self):
+        links = make_links()
+        html = (
+            jinja2.sandbox.SandboxedEnvironment()
+            .from_string(
+                '<a href="{{ hitl_links.action(\'Approve\') }}">A</a> <a href="{{ hitl_links.open }}">O</a>'
+            )
+            .render(hitl_links=links)
+        )
+        assert links.action("Approve") in html
+        assert links.open in html
+
+    def test_links_from_context_finds_them_or_says_where_they_exist(self):
+        links = make_links()
+        assert links_from_context({"hitl_links": links}) is links
+        with pytest.raises(LookupError, match="notifiers of HITL operators"):
+            links_from_context({})
+
+
+class RecordingNotifier(BaseNotifier):
+    """Renders its template with the task context, as mail notifiers do, and keeps the result."""
+
+    template_fields = ("message",)
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+        self.sent: list[str] = []
+
+    def notify(self, context) -> None:
+        self.sent.append(self.message)
+
+
+class TestOperatorGlue:
+    def test_notifiers_render_links_whose_digests_the_trigger_carries(self, monkeypatch):
+        monkeypatch.setattr("airflow.providers.hitl.utils.prepared_links.get_settings", lambda: ENABLED)
+        notifier = RecordingNotifier(
+            "{{ hitl_links.action('Approve') }} {{ hitl_links.open }} {{ hitl_request.subject }}"
+        )
+        with DAG("release", schedule=None) as dag:
+            gate = ApprovalOperator(
+                task_id="approve",
+                subject="Release?",
+                notifiers=[notifier],
+                response_timeout=timedelta(hours=1),
+                params={"note": Param(None, type=["string", "null"])},
+            )
+        ti = SimpleNamespace(dag_id="release", run_id="r1", task_id="approve", map_index=-1, try_number=1)
+        with pytest.raises(TaskDeferred) as deferred:
+            gate.execute({"ti": ti, "dag": dag, "task": gate})  # type: ignore[arg-type]
+
+        approve_url, open_url, subject = notifier.sent[0].split(" ", 2)
+        assert subject == "Release?"
+        approve, opened = decoded(approve_url), decoded(open_url)
+        assert approve.target.chosen_options == ("Approve",)
+        assert approve.target.task == ("release", "r1", "approve", -1)
+        assert opened.target.action == ACTION_OPEN
+        trigger = deferred.value.trigger
+        assert [r["digest"] for r in trigger.serialize()[1]["links"]] == [approve.digest, opened.digest]
+        assert approve.target.expiry <= trigger.deadline
+
+    def test_without_notifiers_the_trigger_carries_no_links(self, monkeypatch):
+        monkeypatch.setattr("airflow.providers.hitl.utils.prepared_links.get_settings", lambda: ENABLED)
+        with DAG("release", schedule=None) as dag:
+            gate = ApprovalOperator(task_id="approve", subject="Release?")
+        ti = SimpleNamespace(dag_id="release", run_id="r1", task_id="approve", map_index=-1, try_number=1)
+        with pytest.raises(TaskDeferred) as deferred:
+            gate.execute({"ti": ti, "dag": dag, "task": gate})  # type: ignore[arg-type]
+        assert deferred.value.trigger.serialize()[1]["links"] == []
