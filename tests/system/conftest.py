@@ -11,6 +11,7 @@ from tests.system.airflow_stack import (
     CONFIGS,
     AirflowStack,
     StackConfig,
+    one_stack_name,
     postgres_available,
     selected_stacks,
 )
@@ -74,3 +75,16 @@ def browser() -> Iterator[Callable[..., AbstractContextManager[BrowserContext]]]
 
     with sync_playwright() as playwright:
         yield lambda **options: chromium_context(playwright, **options)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``one_stack`` run on :func:`one_stack_name` only."""
+    chosen = one_stack_name()
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_other_stack = callspec is not None and callspec.params.get("stack", chosen) != chosen
+        (drop if item.get_closest_marker("one_stack") and on_other_stack else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -438,6 +438,7 @@ export interface operations {
                 /** @description Only requests assigned to this group */
                 assigned_group?: string | null;
                 responded_by_user_id?: string | null;
+                /** @description Page size, at most `[api] maximum_page_limit` */
                 limit?: number;
                 offset?: number;
                 order_by?: string;

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
+from airflow.hitl.api.datamodels.text import NoNulJSON, Text
 
 
 class HITLUser(BaseModel):
@@ -74,8 +75,8 @@ class HITLDetailCollection(BaseModel):
 class UpdateHITLDetailPayload(StrictBaseModel):
     """An answer: the chosen option(s) and the form values."""
 
-    chosen_options: list[str] = Field(min_length=1)
-    params_input: dict[str, Any] = Field(default_factory=dict)
+    chosen_options: list[Text] = Field(min_length=1)
+    params_input: Annotated[dict[str, Any], NoNulJSON] = Field(default_factory=dict)
 
 
 class HITLDetailResponse(BaseModel):

@@ -7,24 +7,25 @@ from datetime import datetime
 from pydantic import Field
 
 from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
+from airflow.hitl.api.datamodels.text import Text
 
 
 class HITLGroupBody(StrictBaseModel):
     """A new responder group."""
 
-    name: str = Field(min_length=1, max_length=250)
-    description: str | None = None
-    follows_role: str | None = Field(
+    name: Text = Field(min_length=1, max_length=250)
+    description: Text | None = None
+    follows_role: Text | None = Field(
         default=None, description="Members are also the users holding this auth-manager role"
     )
-    members: list[str] = Field(default_factory=list, description="User ids (as the auth manager has them)")
+    members: list[Text] = Field(default_factory=list, description="User ids (as the auth manager has them)")
 
 
 class HITLGroupPatchBody(StrictBaseModel):
     """Changes to a responder group; fields left out stay as they are."""
 
-    description: str | None = None
-    follows_role: str | None = None
+    description: Text | None = None
+    follows_role: Text | None = None
 
 
 class HITLGroupResponse(BaseModel):

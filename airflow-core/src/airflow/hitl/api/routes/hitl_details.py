@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep, paginated_select
-from airflow.api_fastapi.common.parameters import QueryLimit, QueryOffset
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
 from airflow.hitl.api.datamodels.hitl_details import (
@@ -32,9 +31,12 @@ from airflow.hitl.api.parameters import (
     QueryDagIdPattern,
     QueryDeadlineRange,
     QueryHITLSort,
+    QueryLimit,
+    QueryOffset,
     QueryStatus,
     QuerySubjectSearch,
     QueryTaskIdPattern,
+    refuse_nul_in_url,
 )
 from airflow.hitl.api.security import ReadableDagIdsDep
 from airflow.hitl.config import get_settings
@@ -50,6 +52,7 @@ from airflow.models.taskinstance import TaskInstance as TI
 # Like Airflow's public API: every route may answer 401 (no or bad token) and 403 (no access).
 hitl_router = APIRouter(
     tags=["HumanInTheLoop"],
+    dependencies=[Depends(refuse_nul_in_url)],
     responses=create_openapi_http_exception_doc([status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN]),
 )
 

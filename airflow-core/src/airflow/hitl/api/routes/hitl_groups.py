@@ -14,6 +14,7 @@ from airflow.hitl.api.datamodels.hitl_groups import (
     HITLGroupPatchBody,
     HITLGroupResponse,
 )
+from airflow.hitl.api.parameters import refuse_nul_in_url
 from airflow.hitl.api.security import ReadableDagIdsDep, require_admin
 from airflow.hitl.models import HITLGroup
 from airflow.hitl.services import groups as group_service
@@ -24,6 +25,7 @@ from airflow.hitl.services.requests import refresh_requests
 groups_router = APIRouter(
     prefix="/hitl",
     tags=["HumanInTheLoop"],
+    dependencies=[Depends(refuse_nul_in_url)],
     responses=create_openapi_http_exception_doc([status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN]),
 )
 
