@@ -24,7 +24,7 @@ from typing import Any
 
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
-from airflow.hitl.api.middleware import route_path
+from airflow.hitl.api.middleware import PathRoutingMiddleware, route_path
 
 UI_PREFIX = "/required_actions"
 UI_DIST = Path(__file__).resolve().parents[1] / "ui_dist"
@@ -117,15 +117,15 @@ class RequiredActionsApp:
         await response(scope, receive, send)
 
 
-class RequiredActionsUIMiddleware:
+class RequiredActionsUIMiddleware(PathRoutingMiddleware):
     """Root middleware: ``/required_actions`` and below go to the Required Actions app."""
 
     def __init__(self, app: Any, dist: Path = UI_DIST) -> None:
-        self.app = app
-        self.ui = RequiredActionsApp(dist)
+        super().__init__(app)
+        self.dist = dist
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and is_ui_path(route_path(scope)):
-            await self.ui(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+    def matches(self, path: str) -> bool:
+        return is_ui_path(path)
+
+    def target(self) -> RequiredActionsApp:
+        return RequiredActionsApp(self.dist)
