@@ -361,6 +361,7 @@ def test_respond_on_a_terminal_asks_for_the_option_and_each_field(
     branch.expect(r"Option \(number or name\): ")
     branch.type("3")
     branch.expect(r"'3' is neither an option nor a number from 1 to 2")
+    branch.expect(r"Option \(number or name\): ")  # typing before the prompt would race the reader
     branch.type("2")
     branch.expect(r"chosen_options\s+\|?\s*thorough")
     assert branch.finish() == 0, branch.transcript
@@ -374,6 +375,7 @@ def test_respond_on_a_terminal_asks_for_the_option_and_each_field(
     form.expect(r"count \[integer; >= 1; <= 10\] \(default: 3\): ")
     form.type("abc")
     form.expect(r"'abc' is not a valid integer")
+    form.expect(r"count \[integer; >= 1; <= 10\] \(default: 3\): ")
     form.type("7")
     form.expect(
         r"speed \[string; one of: standard \(Standard\), express \(Express \(extra cost\)\)\] \(default: standard\): "
@@ -382,6 +384,8 @@ def test_respond_on_a_terminal_asks_for_the_option_and_each_field(
     form.expect(r"api_key \[string \(password\); at least 8 characters\] \(required\): ")
     form.type("")
     form.expect(r"a value is required")
+    # getpass turns echo off and discards what was typed before its prompt: wait for the prompt.
+    form.expect(r"api_key \[string \(password\); at least 8 characters\] \(required\): ")
     form.type(secret)
     form.expect(r'labels \[array of string\] \(default: \["fragile"\]\): ')
     form.type("")
