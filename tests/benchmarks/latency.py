@@ -57,7 +57,6 @@ class GateRun:
 
     mode: str
     deferred_at: float | None = None  # the gate's trigger created_date: the deferral
-    created_at: float | None = None  # the request row's created_at (registered on first read)
     visible_client: float | None = None  # first 200 of the detail endpoint
     responded_at: float | None = None  # server's record of the answer
     left_deferred_client: float | None = None  # first poll that saw the gate not deferred
@@ -99,7 +98,6 @@ def gated_run(api: ApiClient, mode: str, settle: float, timeout: float) -> GateR
         response = api.get_request(GATE_DAG, run_id, GATE)
         if response.status_code == 200:
             record.visible_client = time.time()
-            record.created_at = parse_ts(response.json()["created_at"])
             break
         time.sleep(0.01)
     else:
@@ -156,11 +154,6 @@ def report(
     for mode in ("settled", "instant"):
         ok = [r for r in runs if r.mode == mode and r.responded_at is not None]
         rows += [
-            [
-                mode,
-                "(a) deferral -> request created_at (server)",
-                spread([diff(r.created_at, r.deferred_at) for r in ok]),
-            ],
             [
                 mode,
                 "(a) deferral -> first 200 seen (client)",
@@ -222,9 +215,9 @@ def report(
     print(
         "Method: 'deferral' is the gate's trigger created_date from GET .../taskInstances/gate (the\n"
         "execution API creates the trigger row in the transaction that sets the task to deferred).\n"
-        "A request is registered lazily by the first HITL read after the deferral, so its created_at\n"
-        "is when this script's 10 ms detail polling first ran after the deferral; 'first 200 seen'\n"
-        "is this script's clock at that response. 'answer' is the server's responded_at; 'leaves\n"
+        "A request is registered by the first HITL read after the deferral (its created_at is the\n"
+        "deferral); 'first 200 seen' is this script's clock at the first 200 of its 10 ms detail\n"
+        "polling. 'answer' is the server's responded_at; 'leaves\n"
         "deferred' is the first core-API poll (10 ms) that saw another state; task success times are\n"
         "the task instances' end_date. Server and client share this machine's clock.\n"
         "'settled' answers are sent resume_settle_seconds + 1 s after the deferral; 'instant' answers\n"

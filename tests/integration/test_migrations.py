@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.system.airflow_stack import SQLITE, AirflowStack, StackConfig, postgres_available
+from tests.system.airflow_stack import SQLITE, AirflowStack, StackConfig, require_postgres
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-IN_CI = os.environ.get("CI") == "true"
 HITL_TABLES = {"hitl_request", "hitl_request_assignee", "hitl_group", "hitl_group_member", "hitl_link_token"}
 
 # Prints the database's HITL tables, the HITL revision, and differences between the models and
@@ -69,11 +67,7 @@ def inspect_db(stack: AirflowStack) -> dict:
 @pytest.fixture(params=["sqlite", "postgres"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> AirflowStack:
     if request.param == "postgres":
-        missing = postgres_available()
-        if missing:
-            if IN_CI:
-                pytest.fail(f"{missing}; CI must run the PostgreSQL migration tests")
-            pytest.skip(f"{missing}: start PostgreSQL on 127.0.0.1:5432 to test migrations there")
+        require_postgres("the migration tests on PostgreSQL")
         config = StackConfig("migrations-pg", "postgres")
     else:
         config = StackConfig("migrations-sqlite", SQLITE.database)

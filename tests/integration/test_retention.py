@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.system.airflow_stack import AirflowStack, StackConfig, postgres_available
-
 if TYPE_CHECKING:
     from pathlib import Path
 
-IN_CI = os.environ.get("CI") == "true"
+    from tests.system.airflow_stack import AirflowStack
 
 # Seeds: run "kept" exists with an old answered request, an old pending one and a new answered one;
 # run "deleted" is removed after its request was recorded. Prints the ids of the seeded requests.
@@ -60,23 +57,6 @@ settings.configure_orm()
 with create_session() as session:
     print(json.dumps(sorted(f"{r.run_id}.{r.task_id}" for r in session.query(HITLDetail))))
 """
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AirflowStack:
-    """One migrated database per kind for this module (migrating takes a while)."""
-    if request.param == "postgres":
-        missing = postgres_available()
-        if missing:
-            if IN_CI:
-                pytest.fail(f"{missing}; CI must run the PostgreSQL retention tests")
-            pytest.skip(f"{missing}: start PostgreSQL on 127.0.0.1:5432 to test retention there")
-    stack = AirflowStack(
-        StackConfig(f"retention-{request.param}", request.param), tmp_path_factory.mktemp("db")
-    )
-    stack.prepare()
-    yield stack
-    stack.drop_database()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,7 +27,7 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -79,6 +80,16 @@ def postgres_available() -> str | None:
         return None
     except Exception as err:
         return f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({str(err).strip()})"
+
+
+def require_postgres(purpose: str) -> None:
+    """Skips the calling test or fixture when PostgreSQL is absent (fails it under ``CI=true``)."""
+    missing = postgres_available()
+    if missing is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{missing}; CI must run {purpose}")
+    pytest.skip(f"{missing}: start PostgreSQL on 127.0.0.1:5432 (trust auth) to run {purpose}")
 
 
 def _pg_admin(sql: str) -> None:
@@ -293,15 +304,40 @@ class AirflowStack:
             raise RuntimeError(f"Python snippet failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def _spawn(self, name: str, *args: str) -> None:
+    def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         with open(self.logs / f"{name}.log", "w") as log:  # the child keeps its own descriptor
             self.processes[name] = subprocess.Popen(
                 [str(VENV_BIN / "airflow"), *args],
-                env=self.env(),
+                env=env or self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        return self.processes[name]
+
+    @contextmanager
+    def extra_api_server(self, **config: str) -> Iterator[str]:
+        """Another API server on this stack's database, with ``config`` (environment variables)
+        changed; yields its URL and stops it afterwards."""
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = {**self.env(), "AIRFLOW__API__BASE_URL": base_url, "AIRFLOW__API__WORKERS": "1", **config}
+        name = f"api-server-{port}"
+        process = self._spawn(name, "api-server", "--port", str(port), env=env)
+
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.tail(name)}")
+            return httpx.get(f"{base_url}/api/v2/monitor/health", timeout=5).status_code == 200
+
+        try:
+            wait_for(healthy, 180, f"the extra API server at {base_url}")
+            yield base_url
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+            self.processes.pop(name, None)
 
     def _healthy(self) -> bool:
         for name, proc in self.processes.items():

@@ -12,7 +12,7 @@ from tests.system.airflow_stack import (
     AirflowStack,
     StackConfig,
     one_stack_name,
-    postgres_available,
+    require_postgres,
     selected_stacks,
 )
 from tests.system.browser import chromium_context, chromium_missing
@@ -33,13 +33,7 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """A running Airflow with the feature, per configuration (sqlite, postgres, postgres-split)."""
     config: StackConfig = CONFIGS[request.param]
     if config.database == "postgres":
-        missing = postgres_available()
-        if missing:
-            if IN_CI:
-                pytest.fail(f"{missing}; CI must run the PostgreSQL configurations")
-            pytest.skip(
-                f"{missing}: start PostgreSQL on 127.0.0.1:5432 (trust auth) to run the {config.name} tests"
-            )
+        require_postgres(f"the {config.name} tests")
     stack = AirflowStack(config, tmp_path_factory.mktemp("stacks"))
     try:
         stack.start()

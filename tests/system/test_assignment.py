@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.system.airflow_stack import on_one_stack
+
 if TYPE_CHECKING:
-    from tests.system.airflow_stack import AirflowStack
+    from tests.system.airflow_stack import AirflowStack, ApiClient
 
 pytestmark = pytest.mark.system
 
@@ -104,6 +106,32 @@ def test_only_admins_manage_groups(stack: AirflowStack) -> None:
     assert admin.get("/api/v2/hitl/groups/auditors").status_code == 404
 
 
+@on_one_stack()
+def test_group_values_the_database_cannot_hold_are_refused_per_field(stack: AirflowStack) -> None:
+    # The columns hold 250 characters: PostgreSQL refused longer values with a server error.
+    admin = stack.client("admin").http
+    too_long = "x" * 251
+    bad_bodies = [
+        (["body", "name"], {"name": too_long}),
+        (["body", "name"], {"name": " padded"}),
+        (["body", "name"], {"name": "eu/ops"}),
+        (["body", "follows_role"], {"name": "ok-name", "follows_role": too_long}),
+        (["body", "members", 0], {"name": "ok-name", "members": [too_long]}),
+    ]
+    for location, body in bad_bodies:
+        refused = admin.post("/api/v2/hitl/groups", json=body)
+        assert refused.status_code == 422, refused.text
+        assert [error["loc"] for error in refused.json()["detail"]] == [location], refused.text
+    assert admin.get("/api/v2/hitl/groups/ok-name").status_code == 404  # nothing was created
+    ensure_group(stack, "limits", [])
+    refused = admin.put(f"/api/v2/hitl/groups/limits/members/{too_long}")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["path", "user_id"]
+    refused = admin.patch("/api/v2/hitl/groups/limits", json={"follows_role": too_long})
+    assert refused.status_code == 422, refused.text
+    assert admin.get("/api/v2/hitl/groups/limits").json()["members"] == []
+
+
 def test_inbox_filters_narrow_the_list(stack: AirflowStack) -> None:
     admin = stack.client("admin")
     run_id = admin.trigger("hitl_assigned_user")
@@ -121,6 +149,36 @@ def test_inbox_filters_narrow_the_list(stack: AirflowStack) -> None:
         stack.client("alice").respond("hitl_assigned_user", run_id, "for_alice", ["Approve"]).status_code
         == 200
     )
+
+
+@on_one_stack()
+def test_pending_for_me_holds_my_assigned_requests_and_unassigned_ones_i_may_answer(
+    stack: AirflowStack,
+) -> None:
+    admin, user, alice = stack.client("admin"), stack.client("user"), stack.client("alice")
+    unassigned_run = admin.trigger("hitl_unassigned")
+    alices_run = admin.trigger("hitl_assigned_user")
+    admin.wait_for_request("hitl_unassigned", unassigned_run, "for_editors")
+    admin.wait_for_request("hitl_assigned_user", alices_run, "for_alice")
+
+    def for_me(client: ApiClient) -> set[str]:
+        found = client.list_requests(for_me="true", status="pending", limit=100)["hitl_details"]
+        return {d["task_instance"]["dag_run_id"] for d in found}
+
+    # Unassigned: for those who may edit the DAG (and so may answer it), not for a reader.
+    assert unassigned_run in for_me(user) and unassigned_run in for_me(admin)
+    assert unassigned_run not in for_me(alice)
+    # Assigned to alice (a reader): hers, and not the others', not even the admin's (an override).
+    assert alices_run in for_me(alice)
+    assert alices_run not in for_me(user) and alices_run not in for_me(admin)
+    # The badge counts the same set as the list.
+    for client in (admin, user, alice):
+        counts = client.http.get("/api/v2/hitl/counts").json()
+        listed = client.list_requests(for_me="true", status="pending", limit=1)["total_entries"]
+        assert counts["pending_for_me"] == listed, client.user
+    assert user.respond("hitl_unassigned", unassigned_run, "for_editors", ["Approve"]).status_code == 200
+    assert alice.respond("hitl_assigned_user", alices_run, "for_alice", ["Approve"]).status_code == 200
+    assert unassigned_run not in for_me(user) and alices_run not in for_me(alice)
 
 
 def test_a_group_that_follows_a_role_lets_that_roles_users_answer(stack: AirflowStack) -> None:

@@ -262,7 +262,7 @@ def test_list_shows_what_is_pending_for_me(stack: AirflowStack, terminal: Callab
     bobs_table = bob.run("list", "-o", "table")
     assert bobs_table.returncode == 0 and run_id not in bobs_table.stdout
     assert re.search(
-        r"\d+ more pending requests are not assigned to you: see them with --all", bobs_table.stderr
+        r"\d+ more pending requests are waiting for others: see them with --all", bobs_table.stderr
     )
     assert run_id in runs(bob, "--all", "--search", "sign off the CLI")
     assert run_id not in runs(bob, "--all", "--search", "no such subject")

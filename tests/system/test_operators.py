@@ -193,5 +193,8 @@ def test_a_sensitive_field_is_masked_for_everyone_but_the_responder(stack: Airfl
     }
     listed = viewer.list_requests(dag_id, run_id)["hitl_details"][0]
     assert listed["params_input"]["api_key"] == "***"
+    logs = admin.http.get("/api/v2/eventLogs", params={"event": "hitl.respond", "dag_id": dag_id}).json()
+    [audited] = [e["extra"] for e in logs["event_logs"] if e["run_id"] == run_id]
+    assert "'api_key': '***'" in audited and "'vendor': 'acme'" in audited and secret not in audited
     assert admin.wait_for_state(dag_id, run_id, "key_length", FINISHED)["state"] == "success"
     assert admin.xcom(dag_id, run_id, "key_length") == len(secret)

@@ -14,13 +14,13 @@ def filters(*argv: str) -> dict:
     return list_filters(args)
 
 
-def test_by_default_only_pending_requests_assigned_to_me_are_asked_for() -> None:
+def test_by_default_only_requests_pending_for_me_are_asked_for() -> None:
     assert filters() == {
         "limit": 50,
         "offset": 0,
         "order_by": "-created_at",
         "status": ["pending"],
-        "assigned_to_me": "true",
+        "for_me": "true",
     }
 
 

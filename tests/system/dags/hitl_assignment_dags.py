@@ -1,4 +1,4 @@
-"""DAGs for the assignment tests: a request for one user, and one for a responder group."""
+"""DAGs for the assignment tests: a request for one user, one for a responder group, one for nobody."""
 
 from __future__ import annotations
 
@@ -30,3 +30,6 @@ with DAG(dag_id="hitl_assigned_group", schedule=None, tags=["hitl-test"]):
         return "ran"
 
     for_finance >> after_finance()
+
+with DAG(dag_id="hitl_unassigned", schedule=None, tags=["hitl-test"]):
+    ApprovalOperator(task_id="for_editors", subject="Anyone who may edit this DAG: go ahead?")

@@ -80,7 +80,8 @@ export interface paths {
         };
         /**
          * Get Hitl Counts
-         * @description How many requests are in each status, and how many are pending for the caller (for badges).
+         * @description How many requests are in each status, and how many are pending for the caller (for badges):
+         *     assigned to them or their groups, or assigned to nobody in a DAG they may edit.
          */
         get: operations["get_hitl_counts_api_v2_hitl_counts_get"];
         put?: never;
@@ -291,7 +292,10 @@ export interface components {
          * @description A new responder group.
          */
         HITLGroupBody: {
-            /** Name */
+            /**
+             * Name
+             * @description 1 to 250 characters, no '/', no leading or trailing blanks
+             */
             name: string;
             /** Description */
             description?: string | null;
@@ -435,6 +439,8 @@ export interface operations {
                 task_id?: string | null;
                 /** @description Only requests assigned to the caller or their groups */
                 assigned_to_me?: boolean;
+                /** @description Only requests waiting for the caller: assigned to them or their groups, or assigned to nobody in a DAG they may edit */
+                for_me?: boolean;
                 /** @description Only requests assigned to this group */
                 assigned_group?: string | null;
                 responded_by_user_id?: string | null;

@@ -18,6 +18,23 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 SENSITIVE_FORMATS = frozenset({"password"})
 MASK = "***"
+PRINCIPAL_MAX_LENGTH = 250  # user ids and responder group names, as the database stores them
+
+
+def principal_problem(kind: str, value: str) -> str | None:
+    """
+    Why ``value`` cannot be a user id or responder group name (``kind``: "user" or "group"), or None.
+
+    The same rule holds for groups created through the API and for assignments in DAGs, so a DAG
+    can only name a group that could exist.
+    """
+    if not value or len(value) > PRINCIPAL_MAX_LENGTH:
+        return (
+            f"a {kind} {'name' if kind == 'group' else 'id'} must be 1 to {PRINCIPAL_MAX_LENGTH} characters"
+        )
+    if kind == "group" and ("/" in value or value != value.strip()):
+        return "a group name must not contain '/' or start or end with blanks"
+    return None
 
 
 class HITLDefinitionError(ValueError):

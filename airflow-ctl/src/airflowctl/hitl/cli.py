@@ -116,9 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"airflowctl-hitl {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    listing = _add(
-        commands, "list", requests.list_requests, "List requests (default: pending, assigned to me)"
-    )
+    listing = _add(commands, "list", requests.list_requests, "List requests (default: pending for me)")
     listing.add_argument(
         "--all", action="store_true", help="Requests of every assignee and (without --status) every status"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -154,6 +155,24 @@ class TestDefinitionErrorsAtConstruction:
         with pytest.raises(ValueError, match="options must not be empty"):
             hitl(options=[])
 
+    @pytest.mark.parametrize(
+        ("assignment", "message"),
+        [
+            ({"assigned_groups": ["x" * 251]}, "assigned_groups: a group name must be 1 to 250 characters"),
+            ({"assigned_groups": [""]}, "assigned_groups: a group name must be 1 to 250 characters"),
+            ({"assigned_groups": ["eu/ops"]}, "assigned_groups: a group name must not contain '/'"),
+            (
+                {"assigned_groups": [" ops"]},
+                "assigned_groups: a group name must not contain '/' or start or end",
+            ),
+            ({"assigned_users": {"id": "u" * 251}}, "assigned_users: a user id must be 1 to 250 characters"),
+        ],
+    )
+    def test_assignees_the_database_cannot_hold_are_refused_at_parse_time(self, assignment, message):
+        # Such a request could never be registered; refusing it here names the task instead.
+        with pytest.raises(HITLDefinitionError, match=r"^HITL task 'ask': " + re.escape(message)):
+            hitl(**assignment)
+
     def test_a_definition_error_inside_a_dag_names_the_task(self):
         expected = r"^HITL task 'inside': options must not be empty$"
         with DAG("d", schedule=None), pytest.raises(HITLDefinitionError, match=expected):
@@ -177,6 +196,10 @@ class TestConstruction:
         assert op.assigned_users == [{"id": "u1", "name": "Una"}]
         assert op.assigned_groups == ["reviewers"]
         assert op.response_timeout == timedelta(hours=1)
+
+    def test_a_lone_group_name_is_one_group_and_repeats_are_dropped(self):
+        assert hitl(assigned_groups="reviewers").assigned_groups == ["reviewers"]
+        assert hitl(assigned_groups=["ops", "qa", "ops"]).assigned_groups == ["ops", "qa"]
 
     def test_an_operator_can_be_built_inside_a_dag(self):
         with DAG("d", schedule=None) as dag:

@@ -39,7 +39,7 @@ describe("the inbox", () => {
     renderRoute("/");
     expect(await screen.findByRole("heading", { level: 1, name: "Required Actions" })).toBeInTheDocument();
     const query = lastListQuery(calls);
-    expect(query?.get("assigned_to_me")).toBe("true");
+    expect(query?.get("for_me")).toBe("true");
     expect(query?.getAll("status")).toEqual(["pending"]);
     expect(screen.getByRole("tab", { name: "Pending for me" })).toHaveAttribute("aria-selected", "true");
     await waitFor(() => expect(screen.getByTestId("count-mine")).toHaveTextContent("2"));
@@ -65,7 +65,7 @@ describe("the inbox", () => {
     renderRoute("/");
     await userEvent.click(await screen.findByRole("tab", { name: "Timed out" }));
     await waitFor(() => expect(lastListQuery(calls)?.getAll("status")).toEqual(["timed_out"]));
-    expect(lastListQuery(calls)?.get("assigned_to_me")).toBeNull();
+    expect(lastListQuery(calls)?.get("for_me")).toBeNull();
 
     await userEvent.type(screen.getByRole("searchbox", { name: "DAG id" }), "etl{Enter}");
     await waitFor(() => expect(lastListQuery(calls)?.get("dag_id_pattern")).toBe("etl"));
@@ -101,7 +101,7 @@ describe("the inbox", () => {
     expect(await screen.findByText("Nothing is waiting for you.")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Show all pending" }));
     expect(screen.getByRole("tab", { name: "All pending" })).toHaveAttribute("aria-selected", "true");
-    await waitFor(() => expect(lastListQuery(calls)?.get("assigned_to_me")).toBeNull());
+    await waitFor(() => expect(lastListQuery(calls)?.get("for_me")).toBeNull());
     expect(lastListQuery(calls)?.getAll("status")).toEqual(["pending"]);
   });
 });

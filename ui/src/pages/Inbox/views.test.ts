@@ -10,7 +10,7 @@ describe("inbox state in the URL", () => {
     expect(state).toMatchObject({ page: 1, sort: "newest", view: "mine" });
     expect(writeInboxState(state).toString()).toBe("");
     expect(toListQuery(state)).toEqual({
-      assigned_to_me: true,
+      for_me: true,
       limit: PAGE_SIZE,
       offset: 0,
       order_by: "-created_at",

@@ -5,13 +5,13 @@ export type ViewId = "all" | "mine" | "pending" | "responded" | "timed_out";
 export interface View {
   id: ViewId;
   label: string;
-  query: Pick<ListQuery, "assigned_to_me" | "status">;
+  query: Pick<ListQuery, "for_me" | "status">;
   count: (counts: HITLCounts) => number;
 }
 
 /** The inbox's segments: what each lists and which count it shows. */
 export const VIEWS: View[] = [
-  { count: (c) => c.pending_for_me, id: "mine", label: "Pending for me", query: { assigned_to_me: true, status: ["pending"] } },
+  { count: (c) => c.pending_for_me, id: "mine", label: "Pending for me", query: { for_me: true, status: ["pending"] } },
   { count: (c) => c.pending, id: "pending", label: "All pending", query: { status: ["pending"] } },
   { count: (c) => c.responded, id: "responded", label: "Responded", query: { status: ["responded"] } },
   { count: (c) => c.timed_out, id: "timed_out", label: "Timed out", query: { status: ["timed_out"] } },

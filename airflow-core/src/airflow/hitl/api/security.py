@@ -19,6 +19,14 @@ def readable_dag_ids(user: GetUserDep) -> set[str]:
 ReadableDagIdsDep = Annotated[set[str], Depends(readable_dag_ids)]
 
 
+def editable_dag_ids(user: GetUserDep) -> set[str]:
+    """DAG ids the user may edit: who may answer their unassigned requests."""
+    return get_auth_manager().get_authorized_dag_ids(user=user, method="PUT")
+
+
+EditableDagIdsDep = Annotated[set[str], Depends(editable_dag_ids)]
+
+
 def require_admin(user: GetUserDep) -> None:
     """Managing responder groups is for Airflow admins (SimpleAuthManager ``admin``, FAB ``Admin``)."""
     if not is_admin(user):

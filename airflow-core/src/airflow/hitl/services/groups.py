@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from airflow.hitl.models import HITLGroup, HITLGroupMember
+from airflow.hitl.request import principal_problem
 from airflow.hitl.services.errors import Conflict, Invalid, NotFound
 from airflow.utils import timezone
 
@@ -30,9 +31,9 @@ class InvalidGroup(Invalid):
 
 
 def _validated_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 250 or "/" in name:
-        raise InvalidGroup(f"A group name must be 1 to 250 characters without '/', got {name!r}")
+    problem = principal_problem("group", name)
+    if problem:
+        raise InvalidGroup(f"{problem[0].upper()}{problem[1:]}, got {name!r}")
     return name
 
 

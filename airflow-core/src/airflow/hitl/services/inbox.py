@@ -1,4 +1,4 @@
-"""Inbox queries: requests assigned to a user (directly or through groups), and counts."""
+"""Inbox queries: requests assigned to a user (directly or through groups), waiting for them, counts."""
 
 from __future__ import annotations
 
@@ -41,7 +41,25 @@ def assigned_to_user(session: Session, user: BaseUser) -> ColumnElement[Any]:
     return assigned_to(str(user.get_id()), groups_of(session, user))
 
 
-def count_by_status(session: Session, dag_ids: Collection[str], user: BaseUser) -> dict[str, int]:
+def waiting_for_user(
+    session: Session, user: BaseUser, editable_dag_ids: Collection[str]
+) -> ColumnElement[Any]:
+    """
+    Requests ``user`` is expected to answer: assigned to them (directly or through a group), or
+    assigned to nobody in a DAG whose task instances they may edit (who may answer those).
+
+    Admins' overrides of requests assigned to others are not counted: those wait for somebody else.
+    """
+    unassigned = ~exists().where(HITLAssignee.request_id == HITLDetail.id)
+    return or_(
+        assigned_to_user(session, user),
+        and_(unassigned, HITLDetail.dag_id.in_(sorted(editable_dag_ids))),
+    )
+
+
+def count_by_status(
+    session: Session, dag_ids: Collection[str], user: BaseUser, editable_dag_ids: Collection[str]
+) -> dict[str, int]:
     """How many requests of the given DAGs are in each status, and how many wait for ``user``."""
     counts = {status.value: 0 for status in HITLStatus}
     readable = HITLDetail.dag_id.in_(sorted(dag_ids))
@@ -53,7 +71,11 @@ def count_by_status(session: Session, dag_ids: Collection[str], user: BaseUser) 
         session.scalar(
             select(func.count())
             .select_from(HITLDetail)
-            .where(readable, HITLDetail.status == HITLStatus.PENDING.value, assigned_to_user(session, user))
+            .where(
+                readable,
+                HITLDetail.status == HITLStatus.PENDING.value,
+                waiting_for_user(session, user, editable_dag_ids),
+            )
         )
         or 0
     )

@@ -33,13 +33,13 @@ ALL_STATUSES = ("pending", "responded", "timed_out", "cancelled")
 
 
 def list_filters(args: Namespace) -> dict[str, Any]:
-    """The API query for ``list``: pending requests assigned to me unless told otherwise."""
+    """The API query for ``list``: pending requests waiting for me unless told otherwise."""
     statuses = list(args.status or ([] if args.all else ["pending"]))
     query: dict[str, Any] = {"limit": args.limit, "offset": args.offset, "order_by": args.order_by}
     if "any" not in statuses and statuses:
         query["status"] = statuses
     if not args.all:
-        query["assigned_to_me"] = "true"
+        query["for_me"] = "true"
     optional = {
         "task_id": args.task_id,
         "subject_search": args.search,
@@ -68,7 +68,8 @@ def list_row(request: dict[str, Any]) -> dict[str, str]:
 
 
 def list_requests(args: Namespace, client: HITLClient) -> None:
-    """Print requests: by default those pending and assigned to me (directly or through a group)."""
+    """Print requests: by default those pending for me (assigned to me or my groups, or to nobody in a
+    DAG I may edit)."""
     page = client.list_requests(list_filters(args), dag_id=args.dag_id or "~", run_id=args.run_id or "~")
     if args.output in ("json", "yaml"):
         print_document(page, args.output)
@@ -84,7 +85,7 @@ def list_requests(args: Namespace, client: HITLClient) -> None:
         counts = client.counts()
         others = counts["pending"] - counts["pending_for_me"]
         if others > 0:
-            notes.append(f"{others} more pending requests are not assigned to you: see them with --all")
+            notes.append(f"{others} more pending requests are waiting for others: see them with --all")
     for note in notes:
         _note(note)
 

@@ -3,29 +3,46 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
 from airflow.hitl.api.datamodels.text import Text
+from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, principal_problem
+
+
+def _rule(kind: str) -> AfterValidator:
+    def check(value: str) -> str:
+        problem = principal_problem(kind, value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+GroupName = Annotated[Text, _rule("group")]
+UserId = Annotated[Text, _rule("user")]
+RoleName = Annotated[Text, Field(min_length=1, max_length=PRINCIPAL_MAX_LENGTH)]
 
 
 class HITLGroupBody(StrictBaseModel):
     """A new responder group."""
 
-    name: Text = Field(min_length=1, max_length=250)
+    name: GroupName = Field(description="1 to 250 characters, no '/', no leading or trailing blanks")
     description: Text | None = None
-    follows_role: Text | None = Field(
+    follows_role: RoleName | None = Field(
         default=None, description="Members are also the users holding this auth-manager role"
     )
-    members: list[Text] = Field(default_factory=list, description="User ids (as the auth manager has them)")
+    members: list[UserId] = Field(default_factory=list, description="User ids (as the auth manager has them)")
 
 
 class HITLGroupPatchBody(StrictBaseModel):
     """Changes to a responder group; fields left out stay as they are."""
 
     description: Text | None = None
-    follows_role: Text | None = None
+    follows_role: RoleName | None = None
 
 
 class HITLGroupResponse(BaseModel):

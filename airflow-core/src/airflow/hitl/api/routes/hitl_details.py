@@ -38,12 +38,12 @@ from airflow.hitl.api.parameters import (
     QueryTaskIdPattern,
     refuse_nul_in_url,
 )
-from airflow.hitl.api.security import ReadableDagIdsDep
+from airflow.hitl.api.security import EditableDagIdsDep, ReadableDagIdsDep
 from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail
 from airflow.hitl.request import mask_params
 from airflow.hitl.services.errors import HITLServiceError
-from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user
+from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user, waiting_for_user
 from airflow.hitl.services.registry import TaskKey, same_task
 from airflow.hitl.services.requests import get_request, refresh_requests
 from airflow.hitl.services.respond import may_answer_now, respond_to_request
@@ -141,6 +141,7 @@ def list_hitl_details(
     dag_run_id: str,
     user: GetUserDep,
     readable_dag_ids: ReadableDagIdsDep,
+    editable_dag_ids: EditableDagIdsDep,
     session: SessionDep,
     limit: QueryLimit,
     offset: QueryOffset,
@@ -155,6 +156,13 @@ def list_hitl_details(
     task_id: str | None = None,
     assigned_to_me: Annotated[
         bool, Query(description="Only requests assigned to the caller or their groups")
+    ] = False,
+    for_me: Annotated[
+        bool,
+        Query(
+            description="Only requests waiting for the caller: assigned to them or their groups, "
+            "or assigned to nobody in a DAG they may edit"
+        ),
     ] = False,
     assigned_group: Annotated[str | None, Query(description="Only requests assigned to this group")] = None,
     responded_by_user_id: str | None = None,
@@ -172,6 +180,8 @@ def list_hitl_details(
         query = query.where(HITLDetail.task_id == task_id)
     if assigned_to_me:
         query = query.where(assigned_to_user(session, user))
+    if for_me:
+        query = query.where(waiting_for_user(session, user, editable_dag_ids))
     if assigned_group:
         query = query.where(assigned_to_group(assigned_group))
     if responded_by_user_id:

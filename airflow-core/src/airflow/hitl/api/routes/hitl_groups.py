@@ -14,8 +14,8 @@ from airflow.hitl.api.datamodels.hitl_groups import (
     HITLGroupPatchBody,
     HITLGroupResponse,
 )
-from airflow.hitl.api.parameters import refuse_nul_in_url
-from airflow.hitl.api.security import ReadableDagIdsDep, require_admin
+from airflow.hitl.api.parameters import PathUserId, refuse_nul_in_url
+from airflow.hitl.api.security import EditableDagIdsDep, ReadableDagIdsDep, require_admin
 from airflow.hitl.models import HITLGroup
 from airflow.hitl.services import groups as group_service
 from airflow.hitl.services.errors import HITLServiceError
@@ -51,13 +51,17 @@ def _run(call, *args, **kwargs):
 def get_hitl_counts(
     user: GetUserDep,
     readable_dag_ids: ReadableDagIdsDep,
+    editable_dag_ids: EditableDagIdsDep,
     session: SessionDep,
     dag_id: str | None = Query(default=None, description="Count only this DAG's requests"),
 ) -> HITLCounts:
-    """How many requests are in each status, and how many are pending for the caller (for badges)."""
+    """
+    How many requests are in each status, and how many are pending for the caller (for badges):
+    assigned to them or their groups, or assigned to nobody in a DAG they may edit.
+    """
     refresh_requests(session)
     dag_ids = readable_dag_ids & {dag_id} if dag_id else readable_dag_ids
-    counts = count_by_status(session, dag_ids, user)
+    counts = count_by_status(session, dag_ids, user, editable_dag_ids)
     session.commit()
     return HITLCounts(**counts)
 
@@ -129,7 +133,7 @@ def delete_hitl_group(name: str, session: SessionDep) -> None:
     responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
     dependencies=[Depends(require_admin)],
 )
-def add_hitl_group_member(name: str, user_id: str, session: SessionDep) -> HITLGroupResponse:
+def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -> HITLGroupResponse:
     """Add a member (idempotent)."""
     group, _ = _run(group_service.add_member, session, name, user_id)
     session.commit()

@@ -23,6 +23,7 @@ from airflow.hitl.request import (
     default_answer,
     mask_params,
     normalize_defaults,
+    principal_problem,
     validate_answer,
 )
 from airflow.providers.hitl.links.required_action import RequiredActionLink
@@ -79,8 +80,20 @@ def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[dict[st
             raise HITLDefinitionError(
                 f"assigned_users entries need an 'id' ({{'id': ..., 'name': ...}}), got {user!r}"
             )
-        normalized.append({"id": str(user["id"]), "name": str(user.get("name") or user["id"])})
+        user_id = str(user["id"])
+        if problem := principal_problem("user", user_id):
+            raise HITLDefinitionError(f"assigned_users: {problem}, got {user_id!r}")
+        normalized.append({"id": user_id, "name": str(user.get("name") or user_id)})
     return normalized
+
+
+def normalize_groups(groups: str | Sequence[str] | None) -> list[str]:
+    """``assigned_groups`` as a list of names (a lone string is one group)."""
+    names = [groups] if isinstance(groups, str) else [str(g) for g in groups or []]
+    for name in names:
+        if problem := principal_problem("group", name):
+            raise HITLDefinitionError(f"assigned_groups: {problem}, got {name!r}")
+    return list(dict.fromkeys(names))
 
 
 def _running_in_dag_test() -> bool:
@@ -140,7 +153,7 @@ class HITLOperator(BaseOperator):
         params: Mapping[str, Any] | ParamsDict | None = None,
         notifiers: Sequence[BaseNotifier] | BaseNotifier | None = None,
         assigned_users: UserSpec | Sequence[UserSpec] | None = None,
-        assigned_groups: Sequence[str] | None = None,
+        assigned_groups: str | Sequence[str] | None = None,
         response_timeout: timedelta | None = None,
         **kwargs: Any,
     ) -> None:
@@ -166,9 +179,9 @@ class HITLOperator(BaseOperator):
         )
         try:
             self.assigned_users = normalize_users(assigned_users)
+            self.assigned_groups = normalize_groups(assigned_groups)
         except HITLDefinitionError as err:
             raise HITLDefinitionError(f"HITL task {self.task_id!r}: {err}") from None
-        self.assigned_groups = [str(g) for g in assigned_groups or []]
         if response_timeout is not None and not isinstance(response_timeout, timedelta):
             raise HITLDefinitionError(f"HITL task {self.task_id!r}: response_timeout must be a timedelta")
         self.response_timeout = response_timeout

@@ -1,0 +1,95 @@
+"""The registry on real databases: deferred HITL tasks become requests once, even when servers race."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.system.airflow_stack import AirflowStack
+
+# Seeds run "race" of DAG "r" with five deferred HITL task instances (map indexes 0-4), each with
+# a trigger of its own, and no requests. Then runs SCENARIO and prints its JSON result.
+SEED_AND_RUN = """
+import json
+from airflow import settings
+from airflow.hitl.events import TRIGGER_CLASSPATH
+from airflow.hitl.models import HITLDetail
+from airflow.hitl.services import registry
+from airflow.models.dagrun import DagRun
+from airflow.models.taskinstance import TaskInstance
+from airflow.models.trigger import Trigger
+from airflow.utils import timezone
+from airflow.utils.session import create_session
+from airflow.utils.types import DagRunType
+settings.configure_orm()
+with create_session() as session:
+    session.query(HITLDetail).delete()
+    session.query(TaskInstance).filter(TaskInstance.dag_id == "r").delete()
+    session.query(DagRun).filter(DagRun.dag_id == "r").delete()
+with create_session() as session:
+    session.add(DagRun(dag_id="r", run_id="race", run_type=DagRunType.MANUAL, run_after=timezone.utcnow(),
+                       state="running"))
+    for index in range(5):
+        request = {{"subject": f"Request {{index}}", "options": ["OK"], "assigned_groups": ["ops"]}}
+        trigger = Trigger(TRIGGER_CLASSPATH, {{"request": request, "deadline": None, "try_number": 1, "links": []}})
+        session.add(trigger)
+        session.flush()
+        session.execute(TaskInstance.__table__.insert(), [dict(
+            dag_id="r", run_id="race", task_id="ask", map_index=index, try_number=1, state="deferred",
+            trigger_id=trigger.id, pool="default_pool")])
+
+def stored():
+    with create_session() as session:
+        return sorted([r.map_index, r.subject, [a.principal for a in r.assignees]]
+                      for r in session.query(HITLDetail).filter(HITLDetail.dag_id == "r"))
+
+{scenario}
+"""
+
+# Both calls register all five at once; the second finds nothing left to do.
+TWICE = """
+with create_session() as session:
+    first = registry.register_new_requests(session)
+with create_session() as session:
+    second = registry.register_new_requests(session)
+print(json.dumps({"created": [first, second], "stored": stored()}))
+"""
+
+# Another API server registers map indexes 1 and 3 (and commits) after this server has read the
+# deferred tasks and before it writes: this server's inserts of those two tries collide.
+RACE = """
+build_request = registry.build_request
+others = []
+def build_after_another_server(trigger_kwargs, **task_try):
+    if not others:
+        registry.build_request = build_request  # the other server runs the code as it is
+        for index in (1, 3):
+            with create_session() as other:
+                others.append(registry.register_new_requests(other, ("r", "race", "ask", index)))
+    return build_request(trigger_kwargs, **task_try)
+registry.build_request = build_after_another_server
+with create_session() as session:
+    mine = registry.register_new_requests(session)
+print(json.dumps({"created": [mine, *others], "stored": stored()}))
+"""
+
+ALL_FIVE = [[i, f"Request {i}", ["ops"]] for i in range(5)]
+
+
+def run(database: AirflowStack, scenario: str) -> dict:
+    output = database.run_python(SEED_AND_RUN.format(scenario=scenario))
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_deferred_tasks_are_registered_together_and_only_once(migrated: AirflowStack) -> None:
+    result = run(migrated, TWICE)
+    assert result == {"created": [5, 0], "stored": ALL_FIVE}
+
+
+def test_tries_another_server_registered_meanwhile_are_kept_and_the_rest_registered(
+    migrated: AirflowStack,
+) -> None:
+    result = run(migrated, RACE)
+    # This server registered the three the other did not; every try has exactly one request.
+    assert result == {"created": [3, 1, 1], "stored": ALL_FIVE}
