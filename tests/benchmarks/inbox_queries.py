@@ -7,6 +7,7 @@ starts a real API server on it and times, over HTTP, what the inbox asks for:
 
 * pending for a user, including group assignment, newest first: page 1 and page 50;
 * the same, deadline soonest; all pending, newest first, page 1;
+* the same with ``for_me`` (the UI's default), as the viewer and as a user who may edit every DAG;
 * the per-status counts (the nav badge).
 
 Finally it replays the same requests in this process with the SQL statements recorded, and prints
@@ -47,17 +48,23 @@ USERS, GROUPS, DAGS = 200, 50, 100
 # 500 + 2,000 pending requests are hers out of 100,000 (10,000 pending).
 MEMBER_OF = "group_10"
 
-QUERIES = {
-    "pending for me, newest, page 1": {"assigned_to_me": "true", "status": "pending", "offset": 0},
-    "pending for me, newest, page 50": {"assigned_to_me": "true", "status": "pending", "offset": 2450},
-    "pending for me, deadline soonest, page 1": {
-        "assigned_to_me": "true",
-        "status": "pending",
-        "order_by": "deadline",
-        "offset": 0,
-    },
-    "all pending, newest, page 1": {"status": "pending", "offset": 0},
-}
+EDITOR = "user"  # role "user": may edit every DAG; nothing is assigned to this user id
+QUERIES = [
+    ("pending for me, newest, page 1", USER, {"assigned_to_me": "true", "status": "pending", "offset": 0}),
+    (
+        "pending for me, newest, page 50",
+        USER,
+        {"assigned_to_me": "true", "status": "pending", "offset": 2450},
+    ),
+    (
+        "pending for me, deadline soonest, page 1",
+        USER,
+        {"assigned_to_me": "true", "status": "pending", "order_by": "deadline", "offset": 0},
+    ),
+    ("waiting for me (for_me), newest, page 1", USER, {"for_me": "true", "status": "pending", "offset": 0}),
+    ("editor: waiting for me (for_me), page 1", EDITOR, {"for_me": "true", "status": "pending", "offset": 0}),
+    ("all pending, newest, page 1", USER, {"status": "pending", "offset": 0}),
+]
 LIST_PATH = "/api/v2/dags/~/dagRuns/~/hitlDetails"
 COUNTS_PATH = "/api/v2/hitl/counts"
 
@@ -146,16 +153,16 @@ def percentile(values: list[float], share: float) -> float:
 
 def time_queries(stack: AirflowStack, repeat: int) -> list[list[Any]]:
     """p50/p95 over HTTP, in milliseconds, after two warm-up calls per query."""
-    headers = {"Authorization": f"Bearer {stack.token(USER)}"}
     rows = []
-    with httpx.Client(base_url=stack.base_url, headers=headers, timeout=60) as http:
-        for name, path, params in requests_to_time():
+    with httpx.Client(base_url=stack.base_url, timeout=60) as http:
+        for name, user, path, params in requests_to_time():
+            headers = {"Authorization": f"Bearer {stack.token(user)}"}
             for _ in range(2):
-                http.get(path, params=params).raise_for_status()
+                http.get(path, params=params, headers=headers).raise_for_status()
             took = []
             for _ in range(repeat):
                 started = time.perf_counter()
-                response = http.get(path, params=params)
+                response = http.get(path, params=params, headers=headers)
                 took.append((time.perf_counter() - started) * 1000)
                 response.raise_for_status()
             body = response.json()
@@ -166,10 +173,11 @@ def time_queries(stack: AirflowStack, repeat: int) -> list[list[Any]]:
     return rows
 
 
-def requests_to_time() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for name, params in QUERIES.items():
-        yield name, LIST_PATH, {"limit": 50, "order_by": "-created_at", **params}
-    yield "counts (badge)", COUNTS_PATH, {}
+def requests_to_time() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    for name, user, params in QUERIES:
+        yield name, user, LIST_PATH, {"limit": 50, "order_by": "-created_at", **params}
+    yield "counts (badge)", USER, COUNTS_PATH, {}
+    yield "editor: counts (badge)", EDITOR, COUNTS_PATH, {}
 
 
 def explain_plans(stack: AirflowStack) -> None:
@@ -191,10 +199,12 @@ def explain_plans(stack: AirflowStack) -> None:
     assert settings.engine is not None
     init_auth_manager()
     event.listen(settings.engine, "before_cursor_execute", record)
-    client = TestClient(create_api_app(), headers={"Authorization": f"Bearer {stack.token(USER)}"})
-    for name, path, params in requests_to_time():
+    client = TestClient(create_api_app())
+    for name, user, path, params in requests_to_time():
         statements.clear()
-        client.get(path, params=params).raise_for_status()
+        client.get(
+            path, params=params, headers={"Authorization": f"Bearer {stack.token(user)}"}
+        ).raise_for_status()
         recorded = list(statements)
         print(f"\n### {name}: {path} {params}")
         for statement, parameters in recorded:

@@ -1,8 +1,8 @@
 """Prepared links end to end: a real SMTP server receives the notification, Chromium opens its links.
 
 The stacks run with ``[hitl] shared_links_enabled`` and send mail to :data:`SMTP_PORT`, where this
-module's SMTP server listens. Links turned off by configuration are specified in the unit tests
-(``airflow-core/tests/unit/test_hitl_link_pages.py``).
+module's SMTP server listens. Links turned off by configuration are opened on a second API server
+of the same stack that has them turned off.
 """
 
 from __future__ import annotations
@@ -103,9 +103,9 @@ def open_link(page: Page, url: str) -> tuple[str, str]:
     return page.locator("body").get_attribute("data-state") or "", page.locator("#title").inner_text()
 
 
-def logged_in_page(context: BrowserContext, stack: AirflowStack, user: str) -> Page:
+def logged_in_page(context: BrowserContext, stack: AirflowStack, user: str, base_url: str = "") -> Page:
     page = context.new_page()
-    log_in(page, stack.base_url, user, stack.passwords[user])
+    log_in(page, base_url or stack.base_url, user, stack.passwords[user])
     return page
 
 
@@ -262,6 +262,36 @@ def test_altered_forged_expired_and_unauthorised_links_change_nothing(
     assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
 
     # The genuine link still works after all that.
+    with browser() as context:
+        page = logged_in_page(context, stack, "user")
+        assert open_link(page, approve) == ("answered", "Approve: answer recorded")
+    assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "success"
+
+
+@on_one_stack()
+def test_links_turned_off_by_configuration_show_a_clear_page_and_change_nothing(
+    stack: AirflowStack, mailbox: Mailbox, browser: Any
+) -> None:
+    api = stack.client("admin")
+    marker = uuid.uuid4().hex[:10]
+    run_id = api.trigger(LINKS_DAG, conf={"marker": marker})
+    approve = mailbox.wait_for(marker).links["Approve"]
+    api.wait_for_request(LINKS_DAG, run_id, GATE)
+    turned_off = ("refused", "Prepared links are turned off")
+
+    with stack.extra_api_server(AIRFLOW__HITL__SHARED_LINKS_ENABLED="False") as off_url:
+        on_the_off_server = approve.replace(stack.base_url, off_url, 1)
+        with browser() as context:
+            page = logged_in_page(context, stack, "user", base_url=off_url)
+            assert open_link(page, on_the_off_server) == turned_off
+        # Not even the user's own token gets an action through.
+        used = httpx.post(
+            on_the_off_server, headers={"Authorization": f"Bearer {stack.token('user')}"}, timeout=30
+        )
+        assert used.status_code == 403 and used.json()["title"] == turned_off[1]
+    assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
+
+    # The same link was genuine: where links are on, it acts.
     with browser() as context:
         page = logged_in_page(context, stack, "user")
         assert open_link(page, approve) == ("answered", "Approve: answer recorded")

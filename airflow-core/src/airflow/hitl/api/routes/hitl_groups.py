@@ -40,6 +40,29 @@ def to_response(group: HITLGroup) -> HITLGroupResponse:
     )
 
 
+def _group_ref(suffix: str, method: str) -> str:
+    """A JSON pointer to a group operation of the published document (``/`` escaped as ``~1``)."""
+    return "#/paths/" + ("/api/v2/hitl/groups/{name}" + suffix).replace("/", "~1") + "/" + method
+
+
+# OpenAPI links: which later calls take the group (and member) an answer names. Clients and the
+# stateful property tests follow them.
+_GROUP_IN_BODY = {"name": "$response.body#/name"}
+CREATED_GROUP_LINKS = {
+    "GetGroup": {"operationRef": _group_ref("", "get"), "parameters": _GROUP_IN_BODY},
+    "ChangeGroup": {"operationRef": _group_ref("", "patch"), "parameters": _GROUP_IN_BODY},
+    "AddMember": {"operationRef": _group_ref("/members/{user_id}", "put"), "parameters": _GROUP_IN_BODY},
+    "DeleteGroup": {"operationRef": _group_ref("", "delete"), "parameters": _GROUP_IN_BODY},
+}
+ADDED_MEMBER_LINKS = {
+    "RemoveMember": {
+        "operationRef": _group_ref("/members/{user_id}", "delete"),
+        "parameters": {**_GROUP_IN_BODY, "user_id": "$request.path.user_id"},
+    },
+    "GetGroup": CREATED_GROUP_LINKS["GetGroup"],
+}
+
+
 def _run(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
@@ -81,7 +104,10 @@ def get_hitl_group(name: str, user: GetUserDep, session: SessionDep) -> HITLGrou
 @groups_router.post(
     "/groups",
     status_code=status.HTTP_201_CREATED,
-    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_409_CONFLICT]),
+    responses={
+        **create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_409_CONFLICT]),
+        status.HTTP_201_CREATED: {"links": CREATED_GROUP_LINKS},
+    },
     dependencies=[Depends(require_admin)],
 )
 def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResponse:
@@ -130,7 +156,10 @@ def delete_hitl_group(name: str, session: SessionDep) -> None:
 
 @groups_router.put(
     "/groups/{name}/members/{user_id}",
-    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
+    responses={
+        **create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
+        status.HTTP_200_OK: {"links": ADDED_MEMBER_LINKS},
+    },
     dependencies=[Depends(require_admin)],
 )
 def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -> HITLGroupResponse:
