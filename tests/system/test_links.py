@@ -109,6 +109,24 @@ def logged_in_page(context: BrowserContext, stack: AirflowStack, user: str, base
     return page
 
 
+def mailed_request(api: ApiClient, mailbox: Mailbox) -> tuple[str, dict[str, str]]:
+    """A new run of the links DAG waiting at its gate, and the links of its notification mail."""
+    marker = uuid.uuid4().hex[:10]
+    run_id = api.trigger(LINKS_DAG, conf={"marker": marker})
+    links = mailbox.wait_for(marker).links
+    api.wait_for_request(LINKS_DAG, run_id, GATE)
+    return run_id, links
+
+
+def assert_the_genuine_link_acts(stack: AirflowStack, browser: Any, run_id: str, approve: str) -> None:
+    """After the abuse, the untouched "Approve" link still answers, and the DAG continues."""
+    with browser() as context:
+        page = logged_in_page(context, stack, "user")
+        assert open_link(page, approve) == ("answered", "Approve: answer recorded")
+    api = stack.client("admin")
+    assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "success"
+
+
 def respond_events(api: ApiClient, dag_id: str, run_id: str) -> list[dict[str, Any]]:
     """Airflow's audit log entries of answers to the run's requests."""
     response = api.http.get(
@@ -192,10 +210,7 @@ def test_a_logged_out_approver_logs_in_first_and_scanners_never_act(
     stack: AirflowStack, mailbox: Mailbox, browser: Any
 ) -> None:
     api = stack.client("admin")
-    marker = uuid.uuid4().hex[:10]
-    run_id = api.trigger(LINKS_DAG, conf={"marker": marker})
-    links = mailbox.wait_for(marker).links
-    api.wait_for_request(LINKS_DAG, run_id, GATE)
+    run_id, links = mailed_request(api, mailbox)
 
     # A mail scanner or curl without the person's login: the GET is a static page, and the
     # action itself needs a login.
@@ -228,10 +243,7 @@ def test_altered_forged_expired_and_unauthorised_links_change_nothing(
     stack: AirflowStack, mailbox: Mailbox, browser: Any
 ) -> None:
     api = stack.client("admin")
-    marker = uuid.uuid4().hex[:10]
-    run_id = api.trigger(LINKS_DAG, conf={"marker": marker})
-    links = mailbox.wait_for(marker).links
-    api.wait_for_request(LINKS_DAG, run_id, GATE)
+    run_id, links = mailed_request(api, mailbox)
     approve = links["Approve"]
     invalid = ("refused", "This link is not valid")
 
@@ -262,10 +274,7 @@ def test_altered_forged_expired_and_unauthorised_links_change_nothing(
     assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
 
     # The genuine link still works after all that.
-    with browser() as context:
-        page = logged_in_page(context, stack, "user")
-        assert open_link(page, approve) == ("answered", "Approve: answer recorded")
-    assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "success"
+    assert_the_genuine_link_acts(stack, browser, run_id, approve)
 
 
 @on_one_stack()
@@ -273,10 +282,8 @@ def test_links_turned_off_by_configuration_show_a_clear_page_and_change_nothing(
     stack: AirflowStack, mailbox: Mailbox, browser: Any
 ) -> None:
     api = stack.client("admin")
-    marker = uuid.uuid4().hex[:10]
-    run_id = api.trigger(LINKS_DAG, conf={"marker": marker})
-    approve = mailbox.wait_for(marker).links["Approve"]
-    api.wait_for_request(LINKS_DAG, run_id, GATE)
+    run_id, links = mailed_request(api, mailbox)
+    approve = links["Approve"]
     turned_off = ("refused", "Prepared links are turned off")
 
     with stack.extra_api_server(AIRFLOW__HITL__SHARED_LINKS_ENABLED="False") as off_url:
@@ -292,7 +299,4 @@ def test_links_turned_off_by_configuration_show_a_clear_page_and_change_nothing(
     assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
 
     # The same link was genuine: where links are on, it acts.
-    with browser() as context:
-        page = logged_in_page(context, stack, "user")
-        assert open_link(page, approve) == ("answered", "Approve: answer recorded")
-    assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "success"
+    assert_the_genuine_link_acts(stack, browser, run_id, approve)
