@@ -115,6 +115,9 @@ def test_group_values_the_database_cannot_hold_are_refused_per_field(stack: Airf
         (["body", "name"], {"name": too_long}),
         (["body", "name"], {"name": " padded"}),
         (["body", "name"], {"name": "eu/ops"}),
+        (["body", "name"], {"name": ".."}),  # GET /groups/.. could never name it
+        (["body", "name"], {"name": "ops?"}),  # nor a client that does not encode '?'
+        (["body", "members", 0], {"name": "ok-name", "members": ["a#b"]}),
         (["body", "follows_role"], {"name": "ok-name", "follows_role": too_long}),
         (["body", "members", 0], {"name": "ok-name", "members": [too_long]}),
     ]

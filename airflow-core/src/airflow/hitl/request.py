@@ -9,7 +9,7 @@ A request's ``params`` are stored in the shape Airflow gives a dumped ``Param``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 SENSITIVE_FORMATS = frozenset({"password"})
 MASK = "***"
 PRINCIPAL_MAX_LENGTH = 250  # user ids and responder group names, as the database stores them
+URL_DELIMITERS = "/?#"
 
 
 def principal_problem(kind: str, value: str) -> str | None:
@@ -28,13 +29,27 @@ def principal_problem(kind: str, value: str) -> str | None:
     The same rule holds for groups created through the API and for assignments in DAGs, so a DAG
     can only name a group that could exist.
     """
+    what = f"a {kind} {'name' if kind == 'group' else 'id'}"
     if not value or len(value) > PRINCIPAL_MAX_LENGTH:
-        return (
-            f"a {kind} {'name' if kind == 'group' else 'id'} must be 1 to {PRINCIPAL_MAX_LENGTH} characters"
-        )
-    if kind == "group" and ("/" in value or value != value.strip()):
-        return "a group name must not contain '/' or start or end with blanks"
+        return f"{what} must be 1 to {PRINCIPAL_MAX_LENGTH} characters"
+    # Group names and user ids are path segments of the group routes (/groups/{name}/members/{id}).
+    if value in (".", "..") or any(c in value for c in URL_DELIMITERS):
+        return f"{what} must not be '.' or '..' or contain '/', '?' or '#' (a URL path segment names it)"
+    if kind == "group" and value != value.strip():
+        return "a group name must not start or end with blanks"
     return None
+
+
+def principal_rule(kind: str) -> Callable[[str], str]:
+    """:func:`principal_problem` as a validator: returns the value, raises ``ValueError`` why not."""
+
+    def check(value: str) -> str:
+        problem = principal_problem(kind, value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return check
 
 
 class HITLDefinitionError(ValueError):

@@ -160,10 +160,23 @@ class TestDefinitionErrorsAtConstruction:
         [
             ({"assigned_groups": ["x" * 251]}, "assigned_groups: a group name must be 1 to 250 characters"),
             ({"assigned_groups": [""]}, "assigned_groups: a group name must be 1 to 250 characters"),
-            ({"assigned_groups": ["eu/ops"]}, "assigned_groups: a group name must not contain '/'"),
+            (
+                {"assigned_groups": ["eu/ops"]},
+                "assigned_groups: a group name must not be '.' or '..' or contain '/'",
+            ),
+            ({"assigned_groups": [".."]}, "assigned_groups: a group name must not be '.' or '..'"),
+            ({"assigned_users": {"id": "."}}, "assigned_users: a user id must not be '.' or '..'"),
+            (
+                {"assigned_groups": ["ops?"]},
+                "assigned_groups: a group name must not be '.' or '..' or contain",
+            ),
+            (
+                {"assigned_users": {"id": "a#b"}},
+                "assigned_users: a user id must not be '.' or '..' or contain",
+            ),
             (
                 {"assigned_groups": [" ops"]},
-                "assigned_groups: a group name must not contain '/' or start or end",
+                "assigned_groups: a group name must not start or end with blanks",
             ),
             ({"assigned_users": {"id": "u" * 251}}, "assigned_users: a user id must be 1 to 250 characters"),
         ],

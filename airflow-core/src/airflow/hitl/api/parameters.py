@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator
 
 from airflow.api_fastapi.common.parameters import (
     LimitFilter,
@@ -19,7 +20,7 @@ from airflow.api_fastapi.common.parameters import (
 from airflow.configuration import conf
 from airflow.hitl.api.datamodels.text import NUL_MESSAGE, has_nul
 from airflow.hitl.models import HITLDetail, HITLStatus
-from airflow.hitl.request import PRINCIPAL_MAX_LENGTH
+from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, principal_rule
 
 
 def refuse_nul_in_url(request: Request) -> None:
@@ -43,7 +44,9 @@ INT32_MAX = 2**31 - 1
 PathMapIndex = Annotated[int, Path(ge=-1, le=INT32_MAX, description="-1 for a task that is not mapped")]
 PathTryNumber = Annotated[int, Path(ge=1, le=INT32_MAX)]
 # A user id is stored in a column of that size; PostgreSQL refuses a longer one (a 500, not a 422).
-PathUserId = Annotated[str, Path(min_length=1, max_length=PRINCIPAL_MAX_LENGTH)]
+PathUserId = Annotated[
+    str, Path(min_length=1, max_length=PRINCIPAL_MAX_LENGTH), AfterValidator(principal_rule("user"))
+]
 
 
 def _limit(

@@ -9,28 +9,19 @@ from pydantic import AfterValidator, Field
 
 from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
 from airflow.hitl.api.datamodels.text import Text
-from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, principal_problem
+from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, principal_rule
 
-
-def _rule(kind: str) -> AfterValidator:
-    def check(value: str) -> str:
-        problem = principal_problem(kind, value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    return AfterValidator(check)
-
-
-GroupName = Annotated[Text, _rule("group")]
-UserId = Annotated[Text, _rule("user")]
+GroupName = Annotated[Text, AfterValidator(principal_rule("group"))]
+UserId = Annotated[Text, AfterValidator(principal_rule("user"))]
 RoleName = Annotated[Text, Field(min_length=1, max_length=PRINCIPAL_MAX_LENGTH)]
 
 
 class HITLGroupBody(StrictBaseModel):
     """A new responder group."""
 
-    name: GroupName = Field(description="1 to 250 characters, no '/', no leading or trailing blanks")
+    name: GroupName = Field(
+        description="1 to 250 characters, no '/', '?' or '#', no leading or trailing blanks, not '.' or '..'"
+    )
     description: Text | None = None
     follows_role: RoleName | None = Field(
         default=None, description="Members are also the users holding this auth-manager role"
