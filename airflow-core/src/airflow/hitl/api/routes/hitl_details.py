@@ -38,7 +38,7 @@ from airflow.hitl.api.parameters import (
     QueryTaskIdPattern,
     refuse_nul_in_url,
 )
-from airflow.hitl.api.security import EditableDagIdsDep, ReadableDagIdsDep
+from airflow.hitl.api.security import ReadableDagIdsDep, editable_dag_ids
 from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail
 from airflow.hitl.request import mask_params
@@ -141,7 +141,6 @@ def list_hitl_details(
     dag_run_id: str,
     user: GetUserDep,
     readable_dag_ids: ReadableDagIdsDep,
-    editable_dag_ids: EditableDagIdsDep,
     session: SessionDep,
     limit: QueryLimit,
     offset: QueryOffset,
@@ -181,7 +180,8 @@ def list_hitl_details(
     if assigned_to_me:
         query = query.where(assigned_to_user(session, user))
     if for_me:
-        query = query.where(waiting_for_user(session, user, editable_dag_ids))
+        # Asked of the auth manager only when filtered on: most list calls do not need it.
+        query = query.where(waiting_for_user(session, user, editable_dag_ids(user)))
     if assigned_group:
         query = query.where(assigned_to_group(assigned_group))
     if responded_by_user_id:

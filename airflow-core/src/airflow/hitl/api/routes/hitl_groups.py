@@ -45,8 +45,8 @@ def _group_ref(suffix: str, method: str) -> str:
     return "#/paths/" + ("/api/v2/hitl/groups/{name}" + suffix).replace("/", "~1") + "/" + method
 
 
-# OpenAPI links: which later calls take the group (and member) an answer names. Clients and the
-# stateful property tests follow them.
+# OpenAPI links: which later calls take the group (and member) an answer names, for clients
+# (and tools) that chain calls.
 _GROUP_IN_BODY = {"name": "$response.body#/name"}
 CREATED_GROUP_LINKS = {
     "GetGroup": {"operationRef": _group_ref("", "get"), "parameters": _GROUP_IN_BODY},
