@@ -1,20 +1,26 @@
 """Property-based tests of the REST API, generated from its published OpenAPI document.
 
-Every operation gets 100 generated requests (valid and invalid path, query and body values) against
-a real API server. None may answer with a server error, and every answer must have a documented
-status code, content type and response schema. The operations on one task's request are pointed at
-a real waiting request, so generated answers meet the real validation: afterwards that request
-must still be pending, with nothing recorded.
+Stateful scenarios chain calls along the document's links (a created group is read, changed, given
+and relieved of members, deleted). Then every operation gets 100 generated requests (valid and
+invalid path, query and body values). Both run against a real API server, and every answer must be
+free of server errors and have a documented status code, content type and response schema. The
+operations on one task's request are pointed at a real waiting request, so generated answers meet
+the real validation: afterwards that request must still be pending, with nothing recorded.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections import Counter
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote, unquote, unquote_plus
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -24,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.system.airflow_stack import on_one_stack
 
 if TYPE_CHECKING:
+    from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput, StepOutput
     from schemathesis.schemas import BaseSchema
 
     from tests.system.airflow_stack import AirflowStack
@@ -32,6 +39,7 @@ pytestmark = [pytest.mark.system, on_one_stack()]
 
 DAG_ID, TASK_ID = "hitl_api_properties", "decide"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+GROUP, MEMBER = "/api/v2/hitl/groups/{name}", "/api/v2/hitl/groups/{name}/members/{user_id}"
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +52,104 @@ def hitl_api(stack: AirflowStack) -> BaseSchema:
 @pytest.fixture(scope="module")
 def admin_headers(stack: AirflowStack) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.token('admin')}"}
+
+
+@pytest.fixture(scope="module")
+def chained_calls(stack: AirflowStack, admin_headers: dict[str, str]) -> type[APIStateMachine]:
+    """Scenarios that follow the document's links: create a group, then read, change, add and
+    remove members of, and delete that very group."""
+    base_url = stack.base_url
+    schema = schemathesis.openapi.from_url(f"{base_url}/api/v2/hitl/openapi.json")
+    # Valid data only: the scenarios are about chains of calls that work; invalid input to every
+    # operation is the next test's business. (Schemathesis' invalid bodies also differ from one
+    # run to the next with the same seed, so the scenarios would not be the same on every run.)
+    schema.config.update(base_url=base_url)
+    schema.config.generation.update(modes=[GenerationMode.POSITIVE])
+
+    class ChainedCalls(schema.as_state_machine()):  # type: ignore[misc]
+        answers: ClassVar[Counter[tuple[str, str, int]]] = Counter()  # (method, path, status)
+
+        # Each scenario removes the groups it created, so that every scenario starts from the same
+        # server state (Hypothesis requires that of a replay) and scenarios do not pile up groups.
+        def setup(self) -> None:
+            self.created: set[str] = set()
+
+        def step(self, input: StepInput) -> StepOutput:
+            # Schemathesis keeps path parameters URL-encoded with `quote_plus`, which turns a space
+            # into "+" (a plus sign, in a path), and a value a link takes from a request's path
+            # ("$request.path.user_id") arrives encoded and is encoded again. Values carried by
+            # links are put back as the API gave them, encoded for a path.
+            if input.transition is not None:
+                for name, extracted in input.transition.parameters.get("path_parameters", {}).items():
+                    if not isinstance(extracted.value, Ok):
+                        continue
+                    value = extracted.value.ok()
+                    if str(extracted.definition).startswith("$request.path."):
+                        value = unquote_plus(value)
+                    input.case.path_parameters[name] = quote(value, safe="")
+            return super().step(input)
+
+        def after_call(self, response: Any, case: schemathesis.Case) -> None:
+            self.answers[case.method.upper(), case.operation.path, response.status_code] += 1
+            if case.method.upper() == "POST" and response.status_code == 201:
+                self.created.add(response.json()["name"])
+            if (
+                case.method.upper() == "DELETE"
+                and case.operation.path == GROUP
+                and response.status_code == 204
+            ):
+                self.created.discard(unquote(case.path_parameters["name"]))
+
+        def teardown(self) -> None:
+            for name in self.created:
+                deleted = httpx.delete(
+                    f"{base_url}/api/v2/hitl/groups/{quote(name, safe='')}", headers=admin_headers, timeout=30
+                )
+                # Anything else leaves state behind, or a group that no URL can name.
+                assert deleted.status_code == 204, (name, deleted.status_code, deleted.text)
+
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            case.headers = {}  # as below: the HTTP server refuses malformed headers itself
+            return {"headers": admin_headers}
+
+        def validate_response(
+            self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    return ChainedCalls
+
+
+def test_chained_calls_along_the_documents_links_stay_within_it(
+    stack: AirflowStack, chained_calls: type[APIStateMachine]
+) -> None:
+    links = {
+        name
+        for path in stack.client().http.get("/api/v2/hitl/openapi.json").json()["paths"].values()
+        for operation in path.values()
+        for answer in operation["responses"].values()
+        for name in answer.get("links", {})
+    }
+    assert {"GetGroup", "ChangeGroup", "AddMember", "RemoveMember", "DeleteGroup"} <= links
+    chained_calls.run(
+        settings=settings(
+            max_examples=100,
+            stateful_step_count=6,
+            deadline=None,
+            phases=[Phase.generate],  # no replays against a server whose state moved on
+            database=None,
+            derandomize=True,  # the same scenarios on every run: a live server gates CI here
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    answers = chained_calls.answers
+    print("\nStateful scenarios, answers by operation:")
+    for (method, path, status), count in sorted(answers.items()):
+        print(f"  {method:6} {path:48} {status}  x{count}")
+    # The scenarios reached real groups through the links, not only random names (404s).
+    succeeded = {(method, path) for method, path, status in answers if status < 300}
+    reached = {("GET", GROUP), ("PATCH", GROUP), ("PUT", MEMBER), ("DELETE", MEMBER), ("DELETE", GROUP)}
+    assert reached <= succeeded, sorted(answers.items())
 
 
 @pytest.fixture(scope="module")

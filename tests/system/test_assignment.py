@@ -117,6 +117,7 @@ def test_group_values_the_database_cannot_hold_are_refused_per_field(stack: Airf
         (["body", "name"], {"name": "eu/ops"}),
         (["body", "name"], {"name": ".."}),  # GET /groups/.. could never name it
         (["body", "name"], {"name": "ops?"}),  # nor a client that does not encode '?'
+        (["body", "name"], {"name": "eu\nops"}),  # nor any URL: the API server's routing refuses it
         (["body", "members", 0], {"name": "ok-name", "members": ["a#b"]}),
         (["body", "follows_role"], {"name": "ok-name", "follows_role": too_long}),
         (["body", "members", 0], {"name": "ok-name", "members": [too_long]}),
@@ -127,9 +128,10 @@ def test_group_values_the_database_cannot_hold_are_refused_per_field(stack: Airf
         assert [error["loc"] for error in refused.json()["detail"]] == [location], refused.text
     assert admin.get("/api/v2/hitl/groups/ok-name").status_code == 404  # nothing was created
     ensure_group(stack, "limits", [])
-    refused = admin.put(f"/api/v2/hitl/groups/limits/members/{too_long}")
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["detail"][0]["loc"] == ["path", "user_id"]
+    for user_id in (too_long, "bob%09"):  # %09: a tab
+        refused = admin.put(f"/api/v2/hitl/groups/limits/members/{user_id}")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["loc"] == ["path", "user_id"]
     refused = admin.patch("/api/v2/hitl/groups/limits", json={"follows_role": too_long})
     assert refused.status_code == 422, refused.text
     assert admin.get("/api/v2/hitl/groups/limits").json()["members"] == []

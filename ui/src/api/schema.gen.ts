@@ -294,7 +294,7 @@ export interface components {
         HITLGroupBody: {
             /**
              * Name
-             * @description 1 to 250 characters, no '/', '?' or '#', no leading or trailing blanks, not '.' or '..'
+             * @description 1 to 250 characters, no '/', '?', '#' or control characters, no leading or trailing blanks, not '.' or '..'
              */
             name: string;
             /** Description */

@@ -9,6 +9,7 @@ A request's ``params`` are stored in the shape Airflow gives a dumped ``Param``:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,13 @@ SENSITIVE_FORMATS = frozenset({"password"})
 MASK = "***"
 PRINCIPAL_MAX_LENGTH = 250  # user ids and responder group names, as the database stores them
 URL_DELIMITERS = "/?#"
+_REFUSED = r"/?#\x00-\x1f\x7f-\x9f"  # in a regular expression's class: delimiters, control characters
+# :func:`principal_problem` as the regular expressions the OpenAPI document publishes (length
+# aside), for clients that check before they send. A unit test keeps the two in step.
+PRINCIPAL_PATTERNS = {
+    "user": rf"^(?!\.\.?$)[^{_REFUSED}]+$",
+    "group": rf"^(?!\.\.?$)[^\s{_REFUSED}](?:[^{_REFUSED}]*[^\s{_REFUSED}])?$",
+}
 
 
 def principal_problem(kind: str, value: str) -> str | None:
@@ -35,6 +43,10 @@ def principal_problem(kind: str, value: str) -> str | None:
     # Group names and user ids are path segments of the group routes (/groups/{name}/members/{id}).
     if value in (".", "..") or any(c in value for c in URL_DELIMITERS):
         return f"{what} must not be '.' or '..' or contain '/', '?' or '#' (a URL path segment names it)"
+    # A line break in a path segment fails the routing of the API server's mounted apps, and no
+    # person types control characters into a name.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        return f"{what} must not contain control characters (line breaks, tabs, ...)"
     if kind == "group" and value != value.strip():
         return "a group name must not start or end with blanks"
     return None

@@ -179,6 +179,14 @@ class TestDefinitionErrorsAtConstruction:
                 "assigned_groups: a group name must not start or end with blanks",
             ),
             ({"assigned_users": {"id": "u" * 251}}, "assigned_users: a user id must be 1 to 250 characters"),
+            (
+                {"assigned_groups": ["eu\nops"]},
+                "assigned_groups: a group name must not contain control characters",
+            ),
+            (
+                {"assigned_users": {"id": "bob\t"}},
+                "assigned_users: a user id must not contain control characters",
+            ),
         ],
     )
     def test_assignees_the_database_cannot_hold_are_refused_at_parse_time(self, assignment, message):

@@ -20,7 +20,7 @@ from airflow.api_fastapi.common.parameters import (
 from airflow.configuration import conf
 from airflow.hitl.api.datamodels.text import NUL_MESSAGE, has_nul
 from airflow.hitl.models import HITLDetail, HITLStatus
-from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, principal_rule
+from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, PRINCIPAL_PATTERNS, principal_rule
 
 
 def refuse_nul_in_url(request: Request) -> None:
@@ -45,7 +45,13 @@ PathMapIndex = Annotated[int, Path(ge=-1, le=INT32_MAX, description="-1 for a ta
 PathTryNumber = Annotated[int, Path(ge=1, le=INT32_MAX)]
 # A user id is stored in a column of that size; PostgreSQL refuses a longer one (a 500, not a 422).
 PathUserId = Annotated[
-    str, Path(min_length=1, max_length=PRINCIPAL_MAX_LENGTH), AfterValidator(principal_rule("user"))
+    str,
+    Path(
+        min_length=1,
+        max_length=PRINCIPAL_MAX_LENGTH,
+        json_schema_extra={"pattern": PRINCIPAL_PATTERNS["user"]},
+    ),
+    AfterValidator(principal_rule("user")),
 ]
 
 

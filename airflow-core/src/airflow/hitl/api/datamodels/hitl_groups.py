@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
 from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
 from airflow.hitl.api.datamodels.text import Text
-from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, principal_rule
+from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, PRINCIPAL_PATTERNS, principal_rule
 
-GroupName = Annotated[Text, AfterValidator(principal_rule("group"))]
-UserId = Annotated[Text, AfterValidator(principal_rule("user"))]
+
+def _published(kind: str) -> Any:
+    """The principal rule for ``kind`` as the document publishes it (checked with its messages)."""
+    return Field(
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": PRINCIPAL_MAX_LENGTH,
+            "pattern": PRINCIPAL_PATTERNS[kind],
+        }
+    )
+
+
+GroupName = Annotated[Text, AfterValidator(principal_rule("group")), _published("group")]
+UserId = Annotated[Text, AfterValidator(principal_rule("user")), _published("user")]
 RoleName = Annotated[Text, Field(min_length=1, max_length=PRINCIPAL_MAX_LENGTH)]
 
 
@@ -20,7 +32,10 @@ class HITLGroupBody(StrictBaseModel):
     """A new responder group."""
 
     name: GroupName = Field(
-        description="1 to 250 characters, no '/', '?' or '#', no leading or trailing blanks, not '.' or '..'"
+        description=(
+            "1 to 250 characters, no '/', '?', '#' or control characters, no leading or trailing "
+            "blanks, not '.' or '..'"
+        )
     )
     description: Text | None = None
     follows_role: RoleName | None = Field(
