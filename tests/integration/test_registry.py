@@ -23,21 +23,30 @@ from airflow.utils import timezone
 from airflow.utils.session import create_session
 from airflow.utils.types import DagRunType
 settings.configure_orm()
+
+def delete_run():  # as Airflow deletes a DAG run: its task instances go with it
+    with create_session() as session:
+        session.query(TaskInstance).filter(TaskInstance.dag_id == "r").delete()
+        session.query(DagRun).filter(DagRun.dag_id == "r").delete()
+
+def create_run():  # task instances get new ids
+    with create_session() as session:
+        session.add(DagRun(dag_id="r", run_id="race", run_type=DagRunType.MANUAL, run_after=timezone.utcnow(),
+                           state="running"))
+        for index in range(5):
+            request = {{"subject": f"Request {{index}}", "options": ["OK"], "assigned_groups": ["ops"]}}
+            trigger = Trigger(TRIGGER_CLASSPATH, {{"request": request, "deadline": None, "try_number": 1,
+                                                  "links": []}})
+            session.add(trigger)
+            session.flush()
+            session.execute(TaskInstance.__table__.insert(), [dict(
+                dag_id="r", run_id="race", task_id="ask", map_index=index, try_number=1, state="deferred",
+                trigger_id=trigger.id, pool="default_pool")])
+
 with create_session() as session:
     session.query(HITLDetail).delete()
-    session.query(TaskInstance).filter(TaskInstance.dag_id == "r").delete()
-    session.query(DagRun).filter(DagRun.dag_id == "r").delete()
-with create_session() as session:
-    session.add(DagRun(dag_id="r", run_id="race", run_type=DagRunType.MANUAL, run_after=timezone.utcnow(),
-                       state="running"))
-    for index in range(5):
-        request = {{"subject": f"Request {{index}}", "options": ["OK"], "assigned_groups": ["ops"]}}
-        trigger = Trigger(TRIGGER_CLASSPATH, {{"request": request, "deadline": None, "try_number": 1, "links": []}})
-        session.add(trigger)
-        session.flush()
-        session.execute(TaskInstance.__table__.insert(), [dict(
-            dag_id="r", run_id="race", task_id="ask", map_index=index, try_number=1, state="deferred",
-            trigger_id=trigger.id, pool="default_pool")])
+delete_run()
+create_run()
 
 def stored():
     with create_session() as session:
@@ -74,6 +83,45 @@ with create_session() as session:
 print(json.dumps({"created": [mine, *others], "stored": stored()}))
 """
 
+# The run is deleted after its requests were registered (one answered), then created again under the
+# same run id, as the scheduler does for a deleted scheduled run: the new tasks' requests replace
+# the deleted run's, although their tries have the same numbers.
+RECREATED = """
+with create_session() as session:
+    registry.register_new_requests(session)
+    session.query(HITLDetail).filter(HITLDetail.map_index == 0).update({"status": "responded"})
+    old_ids = sorted(r.ti_id for r in session.query(HITLDetail))
+delete_run()
+create_run()
+with create_session() as session:
+    registry.sync_requests(session)
+with create_session() as session:
+    rows = session.query(HITLDetail).filter(HITLDetail.dag_id == "r").all()
+    new_ids = sorted(r.ti_id for r in rows)
+    tis = sorted(str(ti.id) for ti in session.query(TaskInstance).filter(TaskInstance.dag_id == "r"))
+    print(json.dumps({"stored": stored(), "statuses": sorted({r.status for r in rows}),
+                      "ids": [new_ids == tis, bool(set(old_ids) & set(new_ids))]}))
+"""
+
+# The run is deleted; the next sweep removes its requests (and their assignees), not other runs'.
+DELETED = """
+from airflow.hitl.models import HITLAssignee
+from airflow.hitl.services.retention import remove_requests_of_deleted_runs
+with create_session() as session:
+    registry.register_new_requests(session)
+    session.query(HITLDetail).filter(HITLDetail.map_index == 4).update({"run_id": "kept"})
+delete_run()
+with create_session() as session:
+    session.add(DagRun(dag_id="r", run_id="kept", run_type=DagRunType.MANUAL, run_after=timezone.utcnow(),
+                       state="running"))
+with create_session() as session:
+    removed = remove_requests_of_deleted_runs(session)
+with create_session() as session:
+    again = remove_requests_of_deleted_runs(session)
+    assignees = session.query(HITLAssignee).count()
+print(json.dumps({"created": [removed, again], "stored": stored(), "assignees": assignees}))
+"""
+
 ALL_FIVE = [[i, f"Request {i}", ["ops"]] for i in range(5)]
 
 
@@ -93,3 +141,15 @@ def test_tries_another_server_registered_meanwhile_are_kept_and_the_rest_registe
     result = run(migrated, RACE)
     # This server registered the three the other did not; every try has exactly one request.
     assert result == {"created": [3, 1, 1], "stored": ALL_FIVE}
+
+
+def test_a_run_created_again_under_the_same_run_id_gets_requests_of_its_own(migrated: AirflowStack) -> None:
+    result = run(migrated, RECREATED)
+    # The deleted run's five requests (one answered) are gone; the new tasks' requests wait.
+    assert result == {"stored": ALL_FIVE, "statuses": ["pending"], "ids": [True, False]}
+
+
+def test_requests_of_deleted_runs_are_removed(migrated: AirflowStack) -> None:
+    result = run(migrated, DELETED)
+    # Four requests of the deleted run went with their assignees; the one of the other run stayed.
+    assert result == {"created": [4, 0], "stored": [[4, "Request 4", ["ops"]]], "assignees": 1}

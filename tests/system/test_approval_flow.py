@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.system.airflow_stack import wait_for
+from tests.system.airflow_stack import on_one_stack, wait_for
 
 if TYPE_CHECKING:
     from tests.system.airflow_stack import AirflowStack
@@ -243,3 +243,29 @@ def test_a_retry_asks_again_and_keeps_the_first_trys_answer(stack: AirflowStack)
     first_try = api.http.get(api.task_path(dag_id, run_id, task_id) + "/tries/1").json()
     assert (first_try["task_instance"]["try_number"], first_try["chosen_options"]) == (1, ["Reject"])
     assert api.http.get(api.task_path(dag_id, run_id, task_id) + "/tries/3").status_code == 404
+
+
+@on_one_stack()
+def test_a_deleted_run_takes_its_request_along_and_a_new_run_of_the_same_id_asks_anew(
+    stack: AirflowStack,
+) -> None:
+    # As when a scheduled run is deleted so that the scheduler creates it again.
+    api = stack.client("admin")
+    run_id = api.trigger(EXAMPLE)
+    api.wait_for_request(EXAMPLE, run_id, GATE)
+    assert api.http.delete(f"/api/v2/dags/{EXAMPLE}/dagRuns/{run_id}").status_code == 204
+    wait_for(
+        lambda: api.list_requests(EXAMPLE, run_id)["total_entries"] == 0,
+        30,
+        "the deleted run's request to leave the inbox",
+        interval=0.5,
+    )
+    created = api.http.post(
+        f"/api/v2/dags/{EXAMPLE}/dagRuns", json={"dag_run_id": run_id, "logical_date": None}
+    )
+    assert created.status_code == 200, created.text
+    request = api.wait_for_request(EXAMPLE, run_id, GATE)
+    assert (request["status"], request["responded_at"]) == ("pending", None)
+    assert api.respond(EXAMPLE, run_id, GATE, ["Approve"]).status_code == 200
+    assert api.wait_for_run(EXAMPLE, run_id) == "success"
+    assert api.list_requests(EXAMPLE, run_id)["total_entries"] == 1

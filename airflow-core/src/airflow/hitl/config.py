@@ -28,6 +28,9 @@ class HITLSettings:
     :param inbox_refresh_interval: Each API server process brings the whole registry up to date
         (new deferrals, finished tasks) for inbox lists and counts at most this often, in seconds;
         reads of one request always sync that request first.
+    :param deleted_runs_check_interval: Each API server process removes the requests of deleted
+        DAG runs (and of deleted DAGs' runs) at most this often, in seconds, when an inbox list or
+        count is read.
     :param shared_links_enabled: Whether tasks may mint prepared links for notifications and the
         API server accepts them (off unless configured).
     :param shared_link_max_lifetime_seconds: A link expires at its request's deadline, but never
@@ -40,6 +43,7 @@ class HITLSettings:
     timeout_grace_seconds: float = 1.0
     max_answer_bytes: int = 1_000_000
     inbox_refresh_interval: float = 1.0
+    deleted_runs_check_interval: float = 60.0
     shared_links_enabled: bool = False
     shared_link_max_lifetime_seconds: int = 7 * 24 * 3600
     shared_link_base_url: str = DEFAULT_BASE_URL
@@ -58,6 +62,9 @@ def get_settings() -> HITLSettings:
         max_answer_bytes=conf.getint(SECTION, "max_answer_bytes", fallback=defaults.max_answer_bytes),
         inbox_refresh_interval=conf.getfloat(
             SECTION, "inbox_refresh_interval", fallback=defaults.inbox_refresh_interval
+        ),
+        deleted_runs_check_interval=conf.getfloat(
+            SECTION, "deleted_runs_check_interval", fallback=defaults.deleted_runs_check_interval
         ),
         shared_links_enabled=conf.getboolean(
             SECTION, "shared_links_enabled", fallback=defaults.shared_links_enabled

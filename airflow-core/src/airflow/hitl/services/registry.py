@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, select, tuple_
+from sqlalchemy import String, and_, cast, delete, exists, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
@@ -76,6 +76,9 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
                 HITLDetail.task_id == TI.task_id,
                 HITLDetail.map_index == TI.map_index,
                 HITLDetail.try_number == TI.try_number,
+                # A request of the same try with another task instance id belongs to a DAG run
+                # that was deleted and created again under the same run id (see _register_one).
+                HITLDetail.ti_id == cast(TI.id, String),
             )
         )
     )
@@ -109,14 +112,54 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
 
 
 def _register_one(session: Session, row: HITLDetail) -> HITLDetail | None:
-    """``row`` added in a savepoint of its own; None when another server registered that try first."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        log.debug("Request for %s.%s try %s already registered", row.dag_id, row.task_id, row.try_number)
-        return None
-    return row
+    """
+    ``row`` added in a savepoint of its own; None when another server registered that try first.
+
+    The try may also still have the request of a DAG run that was deleted and then created again
+    under the same run id (as the scheduler does for a deleted scheduled run, or a trigger with a
+    given run id): Airflow deleted that run's task instances, so its request goes too and the
+    new run's task gets its own.
+    """
+    for _ in range(2):
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            if not _remove_request_of_deleted_run(session, row):
+                log.debug(
+                    "Request for %s.%s try %s already registered", row.dag_id, row.task_id, row.try_number
+                )
+                return None
+        else:
+            return row
+    return None
+
+
+def _remove_request_of_deleted_run(session: Session, row: HITLDetail) -> bool:
+    """Removes the request of ``row``'s try that another task instance (a deleted run's) made."""
+    removed = session.execute(
+        delete(HITLDetail)
+        .where(
+            HITLDetail.dag_id == row.dag_id,
+            HITLDetail.run_id == row.run_id,
+            HITLDetail.task_id == row.task_id,
+            HITLDetail.map_index == row.map_index,
+            HITLDetail.try_number == row.try_number,
+            HITLDetail.ti_id != row.ti_id,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if removed:
+        log.info(
+            "Removed the request of %s.%s (run %s, map index %s, try %s) of a deleted DAG run: the run "
+            "was created again under the same run id",
+            row.dag_id,
+            row.task_id,
+            row.run_id,
+            row.map_index,
+            row.try_number,
+        )
+    return bool(removed)
 
 
 def build_request(

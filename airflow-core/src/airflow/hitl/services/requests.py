@@ -13,6 +13,7 @@ from airflow.hitl.models import HITLDetail
 from airflow.hitl.services.errors import RequestNotFound
 from airflow.hitl.services.registry import TaskKey, sync_requests
 from airflow.hitl.services.resume import resume_due_requests
+from airflow.hitl.services.retention import remove_requests_of_deleted_runs
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ class _Throttle:
 
 
 _whole_registry = _Throttle()
+_deleted_runs = _Throttle()
 
 
 def refresh_requests(session: Session, task: TaskKey | None = None) -> None:
@@ -47,8 +49,13 @@ def refresh_requests(session: Session, task: TaskKey | None = None) -> None:
     counts) costs time in proportion to the pending requests (about 0.3 s per read with 10,000
     pending, see ``contributing-docs/architecture.md``), so each API server process does it at
     most once per ``[hitl] inbox_refresh_interval``; any process's sync serves all of them.
+    Requests of deleted DAG runs are removed at most once per ``[hitl]
+    deleted_runs_check_interval``, also by inbox lists and counts.
     """
-    if task is not None or _whole_registry.ready(get_settings().inbox_refresh_interval):
+    settings = get_settings()
+    if task is None and _deleted_runs.ready(settings.deleted_runs_check_interval):
+        remove_requests_of_deleted_runs(session)
+    if task is not None or _whole_registry.ready(settings.inbox_refresh_interval):
         sync_requests(session, task)
     resume_due_requests(session)
 

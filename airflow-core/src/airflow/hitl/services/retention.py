@@ -1,8 +1,9 @@
-"""Retention: purge requests of deleted DAG runs, and answered requests older than an age."""
+"""Retention: requests of deleted DAG runs go, answered requests older than an age are purged."""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import delete, exists, select
 
 from airflow.hitl.models import HITLDetail, HITLStatus
 from airflow.hitl.request import mask_params
+from airflow.hitl.services import metrics
 from airflow.models.dagrun import DagRun
 from airflow.utils import timezone
 
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 BATCH = 1000
 
@@ -75,14 +79,32 @@ def purge_requests(
     longer pending and were created before ``now - older_than``. Pending requests of existing runs
     are never removed. With ``export``, every removed request is first written as a JSON line.
     """
-    run_gone = ~exists().where(DagRun.dag_id == HITLDetail.dag_id, DagRun.run_id == HITLDetail.run_id)
     result = PurgeResult()
-    result.orphaned = _purge(session, run_gone, export, dry_run)
+    result.orphaned = _purge(session, _run_gone(), export, dry_run)
     if older_than is not None:
         cutoff = (now or timezone.utcnow()) - older_than
         old = (HITLDetail.created_at < cutoff) & (HITLDetail.status != HITLStatus.PENDING.value)
         result.expired = _purge(session, old, export, dry_run)
     return result
+
+
+def remove_requests_of_deleted_runs(session: Session) -> int:
+    """
+    Remove the requests whose DAG run no longer exists (deleted, or its DAG deleted), as Airflow
+    removed the run's task instances; the answers stay in the audit log. One statement, committed
+    with the caller's transaction.
+    """
+    removed = session.execute(
+        delete(HITLDetail).where(_run_gone()).execution_options(synchronize_session=False)
+    ).rowcount
+    if removed:
+        log.info("Removed %d requests of deleted DAG runs", removed)
+        metrics.pending_gauge(session)
+    return removed
+
+
+def _run_gone() -> Any:
+    return ~exists().where(DagRun.dag_id == HITLDetail.dag_id, DagRun.run_id == HITLDetail.run_id)
 
 
 def _purge(session: Session, condition: Any, export: IO[str] | None, dry_run: bool) -> int:
