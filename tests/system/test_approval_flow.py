@@ -246,13 +246,29 @@ def test_a_retry_asks_again_and_keeps_the_first_trys_answer(stack: AirflowStack)
 
 
 @on_one_stack()
-def test_a_deleted_run_takes_its_request_along_and_a_new_run_of_the_same_id_asks_anew(
+def test_a_run_deleted_and_created_again_under_its_run_id_asks_anew_and_the_deleted_one_leaves(
     stack: AirflowStack,
 ) -> None:
-    # As when a scheduled run is deleted so that the scheduler creates it again.
+    # As when a scheduled run is deleted so that the scheduler creates it again. Nothing reads an
+    # inbox in between (that would remove the deleted run's request first): the new run's task
+    # must get a request of its own although its try has the same number as the deleted one's.
     api = stack.client("admin")
     run_id = api.trigger(EXAMPLE)
-    api.wait_for_request(EXAMPLE, run_id, GATE)
+    deleted = api.wait_for_request(EXAMPLE, run_id, GATE)["task_instance"]["id"]
+    assert api.http.delete(f"/api/v2/dags/{EXAMPLE}/dagRuns/{run_id}").status_code == 204
+    created = api.http.post(
+        f"/api/v2/dags/{EXAMPLE}/dagRuns", json={"dag_run_id": run_id, "logical_date": None}
+    )
+    assert created.status_code == 200, created.text
+    new = api.wait_for_state(EXAMPLE, run_id, GATE, {"deferred"})["id"]
+    request = api.get_request(EXAMPLE, run_id, GATE).json()
+    assert (request["task_instance"]["id"], request["status"]) == (new, "pending")
+    assert new != deleted
+    assert api.respond(EXAMPLE, run_id, GATE, ["Approve"]).status_code == 200
+    assert api.wait_for_run(EXAMPLE, run_id) == "success"
+
+    # Deleted for good: its request leaves the inbox (within [hitl] deleted_runs_check_interval).
+    assert api.list_requests(EXAMPLE, run_id)["total_entries"] == 1
     assert api.http.delete(f"/api/v2/dags/{EXAMPLE}/dagRuns/{run_id}").status_code == 204
     wait_for(
         lambda: api.list_requests(EXAMPLE, run_id)["total_entries"] == 0,
@@ -260,12 +276,3 @@ def test_a_deleted_run_takes_its_request_along_and_a_new_run_of_the_same_id_asks
         "the deleted run's request to leave the inbox",
         interval=0.5,
     )
-    created = api.http.post(
-        f"/api/v2/dags/{EXAMPLE}/dagRuns", json={"dag_run_id": run_id, "logical_date": None}
-    )
-    assert created.status_code == 200, created.text
-    request = api.wait_for_request(EXAMPLE, run_id, GATE)
-    assert (request["status"], request["responded_at"]) == ("pending", None)
-    assert api.respond(EXAMPLE, run_id, GATE, ["Approve"]).status_code == 200
-    assert api.wait_for_run(EXAMPLE, run_id) == "success"
-    assert api.list_requests(EXAMPLE, run_id)["total_entries"] == 1
