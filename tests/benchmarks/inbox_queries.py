@@ -11,7 +11,8 @@ starts a real API server on it and times, over HTTP, what the inbox asks for:
 * the per-status counts (the nav badge).
 
 Finally it replays the same requests in this process with the SQL statements recorded, and prints
-PostgreSQL's ``EXPLAIN (ANALYZE, BUFFERS)`` plan of each statement that touches ``hitl_request``.
+PostgreSQL's ``EXPLAIN (ANALYZE, BUFFERS)`` plan of each statement that touches ``hitl_request``,
+and of the sweep that removes requests of deleted DAG runs.
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432)::
 
@@ -216,6 +217,28 @@ def explain_plans(stack: AirflowStack) -> None:
             print(f"\n-- {first_line} ...\n{plan}")
 
 
+def explain_deleted_runs_sweep() -> None:
+    """The plan of the sweep that inbox reads make at most once per ``[hitl]
+    deleted_runs_check_interval`` (nothing to remove here: every seeded run exists), executed in a
+    transaction that is rolled back."""
+    from sqlalchemy import delete
+
+    from airflow import settings
+    from airflow.hitl.models import HITLDetail
+    from airflow.hitl.services.retention import run_gone
+
+    assert settings.engine is not None
+    with settings.engine.connect() as conn:
+        statement = delete(HITLDetail).where(run_gone())
+        sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        transaction = conn.begin()
+        plan = "\n".join(
+            line for (line,) in conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+        )
+        transaction.rollback()
+    print(f"\n### requests of deleted runs (the sweep)\n\n-- {' '.join(sql.split())}\n{plan}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -240,6 +263,7 @@ def main() -> int:
         print_table(["query (page size 50)", "matches", "p50 ms", "p95 ms", "calls"], rows)
         if not args.no_plans:
             explain_plans(stack)
+            explain_deleted_runs_sweep()
     finally:
         stack.stop()
         stack.drop_database()

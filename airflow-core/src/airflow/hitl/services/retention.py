@@ -80,7 +80,7 @@ def purge_requests(
     are never removed. With ``export``, every removed request is first written as a JSON line.
     """
     result = PurgeResult()
-    result.orphaned = _purge(session, _run_gone(), export, dry_run)
+    result.orphaned = _purge(session, run_gone(), export, dry_run)
     if older_than is not None:
         cutoff = (now or timezone.utcnow()) - older_than
         old = (HITLDetail.created_at < cutoff) & (HITLDetail.status != HITLStatus.PENDING.value)
@@ -95,7 +95,7 @@ def remove_requests_of_deleted_runs(session: Session) -> int:
     with the caller's transaction.
     """
     removed = session.execute(
-        delete(HITLDetail).where(_run_gone()).execution_options(synchronize_session=False)
+        delete(HITLDetail).where(run_gone()).execution_options(synchronize_session=False)
     ).rowcount
     if removed:
         log.info("Removed %d requests of deleted DAG runs", removed)
@@ -103,7 +103,8 @@ def remove_requests_of_deleted_runs(session: Session) -> int:
     return removed
 
 
-def _run_gone() -> Any:
+def run_gone() -> Any:
+    """SQL condition: the request's DAG run no longer exists."""
     return ~exists().where(DagRun.dag_id == HITLDetail.dag_id, DagRun.run_id == HITLDetail.run_id)
 
 
