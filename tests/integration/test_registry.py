@@ -83,13 +83,14 @@ with create_session() as session:
 print(json.dumps({"created": [mine, *others], "stored": stored()}))
 """
 
-# The run is deleted after its requests were registered (one answered), then created again under the
-# same run id, as the scheduler does for a deleted scheduled run: the new tasks' requests replace
-# the deleted run's, although their tries have the same numbers.
+# The run is deleted after its requests were registered (one answered, one of a second try), then
+# created again under the same run id, as the scheduler does for a deleted scheduled run: the new
+# tasks' requests replace all the deleted run's, although their tries have the same numbers.
 RECREATED = """
 with create_session() as session:
     registry.register_new_requests(session)
     session.query(HITLDetail).filter(HITLDetail.map_index == 0).update({"status": "responded"})
+    session.query(HITLDetail).filter(HITLDetail.map_index == 1).update({"try_number": 2})
     old_ids = sorted(r.ti_id for r in session.query(HITLDetail))
 delete_run()
 create_run()
@@ -100,6 +101,7 @@ with create_session() as session:
     new_ids = sorted(r.ti_id for r in rows)
     tis = sorted(str(ti.id) for ti in session.query(TaskInstance).filter(TaskInstance.dag_id == "r"))
     print(json.dumps({"stored": stored(), "statuses": sorted({r.status for r in rows}),
+                      "tries": sorted({r.try_number for r in rows}),
                       "ids": [new_ids == tis, bool(set(old_ids) & set(new_ids))]}))
 """
 
@@ -145,8 +147,8 @@ def test_tries_another_server_registered_meanwhile_are_kept_and_the_rest_registe
 
 def test_a_run_created_again_under_the_same_run_id_gets_requests_of_its_own(migrated: AirflowStack) -> None:
     result = run(migrated, RECREATED)
-    # The deleted run's five requests (one answered) are gone; the new tasks' requests wait.
-    assert result == {"stored": ALL_FIVE, "statuses": ["pending"], "ids": [True, False]}
+    # The deleted run's five requests (one answered, one of try 2) are gone; the new tasks' wait.
+    assert result == {"stored": ALL_FIVE, "statuses": ["pending"], "tries": [1], "ids": [True, False]}
 
 
 def test_requests_of_deleted_runs_are_removed(migrated: AirflowStack) -> None:

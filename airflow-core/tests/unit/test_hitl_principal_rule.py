@@ -11,14 +11,17 @@ from hypothesis import strategies as st
 
 from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, PRINCIPAL_PATTERNS, principal_problem
 
-# JSON Schema patterns are ECMA-262 regular expressions, where "$" is the end of the string; in
-# Python it also matches before a final line break.
+# JSON Schema patterns are ECMA-262 regular expressions, evaluated here as JavaScript would: "$" is
+# the end of the string (Python's also matches before a final line break), and "\s" is ECMA-262's
+# WhiteSpace and LineTerminator set (Python's lacks U+FEFF).
+ECMA_BLANKS = r"\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 ECMA_PATTERNS = {
-    kind: re.compile(pattern.replace("$", r"\Z")) for kind, pattern in PRINCIPAL_PATTERNS.items()
+    kind: re.compile(pattern.replace("$", r"\Z").replace(r"\s", ECMA_BLANKS))
+    for kind, pattern in PRINCIPAL_PATTERNS.items()
 }
 
 # Mostly the characters the rule is about, some of any kind.
-interesting = st.sampled_from(list("./?# \t\n\r\x00\x1f\x7f\x85\x9f\xa0\u2028\u3000ab"))
+interesting = st.sampled_from(list("./?# \t\n\r\x00\x1f\x7f\x85\x9f\xa0\u1680\u180e\u2028\u3000\ufeffab"))
 candidates = st.text(alphabet=interesting | st.characters(), max_size=8)
 
 
@@ -32,6 +35,8 @@ candidates = st.text(alphabet=interesting | st.characters(), max_size=8)
 @example(value="ops\u3000")
 @example(value="a b")
 @example(value="0\n")
+@example(value="\ufeffops")
+@example(value="ops\ufeff")
 def test_the_published_pattern_is_the_rule(kind: str, value: str) -> None:
     refused = principal_problem(kind, value) is not None
     matches = ECMA_PATTERNS[kind].search(value) is not None and len(value) <= PRINCIPAL_MAX_LENGTH
@@ -46,6 +51,8 @@ def test_the_published_pattern_is_the_rule(kind: str, value: str) -> None:
         ("user", "bob ", None),  # only group names are stripped of blanks
         ("group", "ops ", "a group name must not start or end with blanks"),
         ("group", "finance & control", None),
+        ("group", "\ufeffops", "a group name must not start or end with blanks"),
+        ("group", "fin\ufeffance", None),
     ],
 )
 def test_control_characters_and_blanks(kind: str, value: str, problem: str | None) -> None:

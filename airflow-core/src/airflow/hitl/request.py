@@ -26,7 +26,8 @@ _REFUSED = r"/?#\x00-\x1f\x7f-\x9f"  # in a regular expression's class: delimite
 # aside), for clients that check before they send. A unit test keeps the two in step.
 PRINCIPAL_PATTERNS = {
     "user": rf"^(?!\.\.?$)[^{_REFUSED}]+$",
-    "group": rf"^(?!\.\.?$)[^\s{_REFUSED}](?:[^{_REFUSED}]*[^\s{_REFUSED}])?$",
+    # "\ufeff" (a byte order mark): blank to JavaScript's "\s", not to Python's; refused at the ends.
+    "group": rf"^(?!\.\.?$)[^\s\ufeff{_REFUSED}](?:[^{_REFUSED}]*[^\s\ufeff{_REFUSED}])?$",
 }
 
 
@@ -47,7 +48,7 @@ def principal_problem(kind: str, value: str) -> str | None:
     # person types control characters into a name.
     if any(unicodedata.category(c) == "Cc" for c in value):
         return f"{what} must not contain control characters (line breaks, tabs, ...)"
-    if kind == "group" and value != value.strip():
+    if kind == "group" and (value != value.strip() or value[0] == "\ufeff" or value[-1] == "\ufeff"):
         return "a group name must not start or end with blanks"
     return None
 

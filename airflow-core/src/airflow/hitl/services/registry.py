@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, and_, cast, delete, exists, select, tuple_
+from sqlalchemy import String, and_, cast, delete, exists, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
@@ -77,7 +77,7 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
                 HITLDetail.map_index == TI.map_index,
                 HITLDetail.try_number == TI.try_number,
                 # A request of the same try with another task instance id belongs to a DAG run
-                # that was deleted and created again under the same run id (see _register_one).
+                # that was deleted and created again under the same run id (removed below).
                 HITLDetail.ti_id == cast(TI.id, String),
             )
         )
@@ -91,6 +91,9 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
         found.append((trigger_kwargs, {**task_try, "ti_id": str(task_try["ti_id"])}))
     if not found:
         return 0
+    _remove_requests_of_deleted_runs(
+        session, {(task_try["dag_id"], task_try["run_id"]) for _, task_try in found}
+    )
     # All at once in one savepoint; only when another API server registered some of them at the
     # same moment, one savepoint each, so that its rows stand and the others are still registered.
     registered = [
@@ -112,54 +115,56 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
 
 
 def _register_one(session: Session, row: HITLDetail) -> HITLDetail | None:
+    """``row`` added in a savepoint of its own; None when another server registered that try first."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        log.debug("Request for %s.%s try %s already registered", row.dag_id, row.task_id, row.try_number)
+        return None
+    return row
+
+
+def _remove_requests_of_deleted_runs(session: Session, runs: set[tuple[str, str]]) -> None:
     """
-    ``row`` added in a savepoint of its own; None when another server registered that try first.
+    Remove the requests of ``runs`` (``(dag_id, run_id)``) made by task instances that are neither
+    a task instance nor in the task instance history of the run any more.
 
-    The try may also still have the request of a DAG run that was deleted and then created again
-    under the same run id (as the scheduler does for a deleted scheduled run, or a trigger with a
-    given run id): Airflow deleted that run's task instances, so its request goes too and the
-    new run's task gets its own.
+    That happens when a run was deleted and created again under the same run id (as the scheduler
+    does for a deleted scheduled run, or a trigger with a given run id): Airflow deleted the old
+    run's task instances, and their requests go too, before the new run's tasks register theirs.
+    Otherwise the new tries would collide with the old ones of the same numbers, and an old later
+    try would pass for the new run's latest.
     """
-    for _ in range(2):
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            if not _remove_request_of_deleted_run(session, row):
-                log.debug(
-                    "Request for %s.%s try %s already registered", row.dag_id, row.task_id, row.try_number
-                )
-                return None
-        else:
-            return row
-    return None
+    same_history = and_(
+        TIH.dag_id == HITLDetail.dag_id,
+        TIH.run_id == HITLDetail.run_id,
+        TIH.task_id == HITLDetail.task_id,
+        TIH.map_index == HITLDetail.map_index,
+        cast(TIH.task_instance_id, String) == HITLDetail.ti_id,
+    )
+    ordered = sorted(runs)
+    for start in range(0, len(ordered), _RUNS_CHUNK):
+        chunk = ordered[start : start + _RUNS_CHUNK]
+        removed = session.execute(
+            delete(HITLDetail)
+            .where(
+                or_(
+                    *(
+                        and_(HITLDetail.dag_id == dag_id, HITLDetail.run_id == run_id)
+                        for dag_id, run_id in chunk
+                    )
+                ),
+                ~exists().where(same_task(HITLDetail), cast(TI.id, String) == HITLDetail.ti_id),
+                ~exists().where(same_history),
+            )
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if removed:
+            log.info("Removed %d requests of DAG runs that were deleted and created again", removed)
 
 
-def _remove_request_of_deleted_run(session: Session, row: HITLDetail) -> bool:
-    """Removes the request of ``row``'s try that another task instance (a deleted run's) made."""
-    removed = session.execute(
-        delete(HITLDetail)
-        .where(
-            HITLDetail.dag_id == row.dag_id,
-            HITLDetail.run_id == row.run_id,
-            HITLDetail.task_id == row.task_id,
-            HITLDetail.map_index == row.map_index,
-            HITLDetail.try_number == row.try_number,
-            HITLDetail.ti_id != row.ti_id,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if removed:
-        log.info(
-            "Removed the request of %s.%s (run %s, map index %s, try %s) of a deleted DAG run: the run "
-            "was created again under the same run id",
-            row.dag_id,
-            row.task_id,
-            row.run_id,
-            row.map_index,
-            row.try_number,
-        )
-    return bool(removed)
+_RUNS_CHUNK = 100
 
 
 def build_request(

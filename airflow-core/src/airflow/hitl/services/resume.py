@@ -58,6 +58,8 @@ def resume_task(session: Session, row: HITLDetail, ti: TI | None) -> bool:
         ti is not None
         and ti.state == TaskInstanceState.DEFERRED
         and ti.try_number == row.try_number
+        # Not a task of the same number in a run created again under the deleted run's id.
+        and str(ti.id) == row.ti_id
         and ti.trigger_id is not None
     )
     if not waiting:
