@@ -36,13 +36,16 @@ log = logging.getLogger(__name__)
 TaskKey = tuple[str, str, str, int]  # dag_id, run_id, task_id, map_index
 
 
-def same_task(row: Any) -> Any:
-    """SQL condition: the task instance row belongs to the same task as ``row`` (any try)."""
+def same_task(row: Any, instances: Any = TI) -> Any:
+    """
+    SQL condition: the row of ``instances`` (task instances, or their history) belongs to the same
+    task as ``row`` (any try).
+    """
     return and_(
-        TI.dag_id == row.dag_id,
-        TI.run_id == row.run_id,
-        TI.task_id == row.task_id,
-        TI.map_index == row.map_index,
+        instances.dag_id == row.dag_id,
+        instances.run_id == row.run_id,
+        instances.task_id == row.task_id,
+        instances.map_index == row.map_index,
     )
 
 
@@ -71,10 +74,7 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
         .where(TI.state == TaskInstanceState.DEFERRED, Trigger.classpath == TRIGGER_CLASSPATH)
         .where(
             ~exists().where(
-                HITLDetail.dag_id == TI.dag_id,
-                HITLDetail.run_id == TI.run_id,
-                HITLDetail.task_id == TI.task_id,
-                HITLDetail.map_index == TI.map_index,
+                same_task(HITLDetail),
                 HITLDetail.try_number == TI.try_number,
                 # A request of the same try with another task instance id belongs to a DAG run
                 # that was deleted and created again under the same run id (removed below).
@@ -136,13 +136,6 @@ def _remove_requests_of_deleted_runs(session: Session, runs: set[tuple[str, str]
     Otherwise the new tries would collide with the old ones of the same numbers, and an old later
     try would pass for the new run's latest.
     """
-    same_history = and_(
-        TIH.dag_id == HITLDetail.dag_id,
-        TIH.run_id == HITLDetail.run_id,
-        TIH.task_id == HITLDetail.task_id,
-        TIH.map_index == HITLDetail.map_index,
-        cast(TIH.task_instance_id, String) == HITLDetail.ti_id,
-    )
     ordered = sorted(runs)
     for start in range(0, len(ordered), _RUNS_CHUNK):
         chunk = ordered[start : start + _RUNS_CHUNK]
@@ -156,7 +149,9 @@ def _remove_requests_of_deleted_runs(session: Session, runs: set[tuple[str, str]
                     )
                 ),
                 ~exists().where(same_task(HITLDetail), cast(TI.id, String) == HITLDetail.ti_id),
-                ~exists().where(same_history),
+                ~exists().where(
+                    same_task(HITLDetail, TIH), cast(TIH.task_instance_id, String) == HITLDetail.ti_id
+                ),
             )
             .execution_options(synchronize_session="fetch")
         ).rowcount
@@ -266,13 +261,7 @@ def _stopped_waiting(session: Session, task: TaskKey | None) -> list[int]:
 def _try_outcome(session: Session, row: HITLDetail) -> tuple[str | None, dict | None]:
     """State and resume kwargs of an earlier try, from Airflow's task instance history."""
     found = session.execute(
-        select(TIH.state, TIH.next_kwargs).where(
-            TIH.dag_id == row.dag_id,
-            TIH.run_id == row.run_id,
-            TIH.task_id == row.task_id,
-            TIH.map_index == row.map_index,
-            TIH.try_number == row.try_number,
-        )
+        select(TIH.state, TIH.next_kwargs).where(same_task(row, TIH), TIH.try_number == row.try_number)
     ).first()
     return (found[0], found[1]) if found else (None, None)
 
