@@ -12,7 +12,14 @@ from tests.system.airflow_stack import SQLITE, AirflowStack, StackConfig, requir
 if TYPE_CHECKING:
     from pathlib import Path
 
-HITL_TABLES = {"hitl_request", "hitl_request_assignee", "hitl_group", "hitl_group_member", "hitl_link_token"}
+HITL_TABLES = {
+    "hitl_request",
+    "hitl_request_assignee",
+    "hitl_group",
+    "hitl_group_member",
+    "hitl_link_token",
+    "hitl_lease",
+}
 
 # Prints the database's HITL tables, the HITL revision, and differences between the models and
 # the migrated schema (Alembic's autogenerate comparison, restricted to the HITL tables).
@@ -80,7 +87,7 @@ def test_db_migrate_creates_the_tables_matching_the_models_and_is_idempotent(dat
     database.prepare()
     state = inspect_db(database)
     assert set(state["tables"]) == HITL_TABLES | {"hitl_alembic_version"}
-    assert state["revision"] == "hitl_0001"
+    assert state["revision"] == "hitl_0002"
     assert state["diffs"] == []
     database.run_airflow("db", "migrate")
     assert inspect_db(database) == state
@@ -104,5 +111,5 @@ def test_downgrade_removes_the_tables_and_migrate_brings_them_back(database: Air
     database.run_airflow("db", "migrate")
     again = inspect_db(database)
     assert set(again["tables"]) >= HITL_TABLES
-    assert again["revision"] == "hitl_0001"
+    assert again["revision"] == "hitl_0002"
     assert again["diffs"] == []

@@ -59,27 +59,27 @@ def stored():
 # Both calls register all five at once; the second finds nothing left to do.
 TWICE = """
 with create_session() as session:
-    first = registry.register_new_requests(session)
+    first = len(registry.register_new_requests(session))
 with create_session() as session:
-    second = registry.register_new_requests(session)
+    second = len(registry.register_new_requests(session))
 print(json.dumps({"created": [first, second], "stored": stored()}))
 """
 
 # Another API server registers map indexes 1 and 3 (and commits) after this server has read the
 # deferred tasks and before it writes: this server's inserts of those two tries collide.
 RACE = """
-build_request = registry.build_request
+row_for = registry._row_for
 others = []
-def build_after_another_server(trigger_kwargs, **task_try):
+def build_after_another_server(trigger_kwargs, task_try):
     if not others:
-        registry.build_request = build_request  # the other server runs the code as it is
+        registry._row_for = row_for  # the other server runs the code as it is
         for index in (1, 3):
             with create_session() as other:
-                others.append(registry.register_new_requests(other, ("r", "race", "ask", index)))
-    return build_request(trigger_kwargs, **task_try)
-registry.build_request = build_after_another_server
+                others.append(len(registry.register_new_requests(other, task=("r", "race", "ask", index))))
+    return row_for(trigger_kwargs, task_try)
+registry._row_for = build_after_another_server
 with create_session() as session:
-    mine = registry.register_new_requests(session)
+    mine = len(registry.register_new_requests(session))
 print(json.dumps({"created": [mine, *others], "stored": stored()}))
 """
 
@@ -95,7 +95,8 @@ with create_session() as session:
 delete_run()
 create_run()
 with create_session() as session:
-    registry.sync_requests(session)
+    registry.register_new_requests(session)
+    registry.close_ended_requests(session, registry.ended_request_ids(session))
 with create_session() as session:
     rows = session.query(HITLDetail).filter(HITLDetail.dag_id == "r").all()
     new_ids = sorted(r.ti_id for r in rows)

@@ -171,6 +171,7 @@ class AirflowStack:
         self.trigger_log_port = free_port()
         self.dag_files = list(dag_files) or sorted(TEST_DAGS.glob("*.py"))
         self.processes: dict[str, subprocess.Popen] = {}
+        self.stopped: set[str] = set()  # components a test stopped on purpose
         self.pg_database: str | None = None
         self.passwords: dict[str, str] = {}
         self._tokens: dict[str, str] = {}
@@ -306,6 +307,58 @@ class AirflowStack:
             raise RuntimeError(f"Python snippet failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
+    def sql(self, statement: str, **params: Any) -> list[tuple]:
+        """Rows of one SQL statement on the stack's database, read directly (no API, no Airflow):
+        for tests that must not read through the API server."""
+        from sqlalchemy import create_engine, text
+
+        engine = self._engine
+        if engine is None:
+            engine = self._engine = create_engine(self.sql_alchemy_conn)
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+
+    _engine: Any = None
+
+    def respawn(self, name: str) -> None:
+        """Start the component ``name`` again (after a test killed it) and wait until it serves."""
+        args = {
+            "api-server": ("api-server", "--port", str(self.port)),
+            "api-server-core": ("api-server", "--apps", "core", "--port", str(self.port)),
+        }.get(name, (name,))
+        old = self.processes.pop(name)
+        self.stopped.discard(name)
+        if old.poll() is None:
+            os.killpg(old.pid, signal.SIGKILL)
+            old.wait(timeout=30)
+        self._spawn(name, *args)
+        if name.startswith("api-server"):
+            wait_for(self._healthy, 180, f"{name} to answer again")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the component ``name`` and all its processes (no clean shutdown)."""
+        process = self.processes[name]
+        self.stopped.add(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def component_of(self, pid: int) -> str | None:
+        """The component (``self.processes`` name) that process ``pid`` belongs to."""
+        try:
+            group = os.getpgid(pid)
+        except ProcessLookupError:
+            return None
+        return next((name for name, proc in self.processes.items() if proc.pid == group), None)
+
+    def lifecycle_holder(self) -> str | None:
+        """The component whose API server process took the request lifecycle's lease last (None: no
+        lease yet, or its holder has gone)."""
+        rows = self.sql("SELECT holder FROM hitl_lease WHERE name = 'lifecycle'")
+        if not rows or not rows[0][0]:
+            return None
+        return self.component_of(int(rows[0][0].split(":")[1]))
+
     def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         with open(self.logs / f"{name}.log", "w") as log:  # the child keeps its own descriptor
             self.processes[name] = subprocess.Popen(
@@ -343,7 +396,7 @@ class AirflowStack:
 
     def _healthy(self) -> bool:
         for name, proc in self.processes.items():
-            if proc.poll() is not None:
+            if proc.poll() is not None and name not in self.stopped:
                 raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.tail(name)}")
         response = httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
         return response.status_code == 200
@@ -376,6 +429,9 @@ class AirflowStack:
         self.drop_database()
 
     def drop_database(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
         if self.pg_database:
             _pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
             self.pg_database = None

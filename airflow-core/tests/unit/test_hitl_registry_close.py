@@ -127,3 +127,52 @@ class TestCancelled:
         assert row.chosen_options is None
         assert row.params_input is None
         assert row.response_channel is None
+
+
+def answered_not_resumed():
+    row = pending_request()
+    row.status = HITLStatus.RESPONDED.value
+    row.responded_at = datetime(2025, 6, 1, 11, 59, 58, tzinfo=UTC)
+    row.responded_by_id, row.responded_by_name = "alice", "Alice"
+    row.chosen_options = ["Approve"]
+    row.params_input = {}
+    row.response_channel = "ui"
+    row.override = False
+    return row
+
+
+class TestAnswerTheTaskNeverGot:
+    """An answer recorded in the settle window whose resume did not happen before the task moved on."""
+
+    def test_the_deadline_won_so_the_record_says_timed_out_with_the_defaults(self):
+        row = answered_not_resumed()
+        close_request(row, TaskInstanceState.SUCCESS, {"event": a_timeout()})
+        assert row.status == "timed_out"
+        assert row.chosen_options == ["Reject"]
+        assert row.response_channel == "timeout"
+        assert row.responded_by_user is None
+
+    def test_the_answer_is_kept_as_undelivered(self):
+        row = answered_not_resumed()
+        close_request(row, TaskInstanceState.SUCCESS, {"event": a_timeout()})
+        assert row.undelivered_answer == {
+            "responded_at": "2025-06-01T11:59:58+00:00",
+            "responded_by_user": {"id": "alice", "name": "Alice"},
+            "chosen_options": ["Approve"],
+            "params_input": {},
+            "channel": "ui",
+            "override": False,
+        }
+
+    def test_a_task_marked_before_the_resume_cancels_and_keeps_the_answer_as_undelivered(self):
+        row = answered_not_resumed()
+        close_request(row, TaskInstanceState.FAILED, None)
+        assert row.status == "cancelled"
+        assert row.closed_ti_state == "failed"
+        assert row.chosen_options is None
+        assert row.undelivered_answer["chosen_options"] == ["Approve"]
+
+    def test_a_pending_request_that_ends_has_no_undelivered_answer(self):
+        row = pending_request()
+        close_request(row, TaskInstanceState.SUCCESS, {"event": a_timeout()})
+        assert row.undelivered_answer is None

@@ -25,12 +25,15 @@ class HITLSettings:
     :param timeout_grace_seconds: The trigger fires the deadline this long after it; the API
         refuses answers from the deadline on, so an answer and a timeout can never both win.
     :param max_answer_bytes: The largest answer body the API accepts.
-    :param inbox_refresh_interval: Each API server process brings the whole registry up to date
-        (new deferrals, finished tasks) for inbox lists and counts at most this often, in seconds;
-        reads of one request always sync that request first.
-    :param deleted_runs_check_interval: Each API server process removes the requests of deleted
-        DAG runs (and of deleted DAGs' runs) at most this often, in seconds, when an inbox list or
-        count is read.
+    :param lifecycle_interval: How often, in seconds, the request lifecycle (in the API server
+        holding its lease) registers new deferrals, resumes answers that are due and closes
+        requests whose deadline passed; see :mod:`airflow.hitl.services.lifecycle`.
+    :param reconcile_interval: How often, in seconds, the lifecycle closes the requests whose task
+        stopped waiting for any other reason (marked, cleared, deleted).
+    :param lifecycle_lease_seconds: How long the lifecycle lease lasts unless renewed: after the
+        holding API server dies, another one takes over within this time.
+    :param deleted_runs_check_interval: How often, in seconds, the lifecycle removes the requests
+        of deleted DAG runs (and of deleted DAGs' runs).
     :param shared_links_enabled: Whether tasks may mint prepared links for notifications and the
         API server accepts them (off unless configured).
     :param shared_link_max_lifetime_seconds: A link expires at its request's deadline, but never
@@ -42,7 +45,9 @@ class HITLSettings:
     resume_settle_seconds: float = 10.0
     timeout_grace_seconds: float = 1.0
     max_answer_bytes: int = 1_000_000
-    inbox_refresh_interval: float = 1.0
+    lifecycle_interval: float = 0.5
+    reconcile_interval: float = 5.0
+    lifecycle_lease_seconds: float = 5.0
     deleted_runs_check_interval: float = 60.0
     shared_links_enabled: bool = False
     shared_link_max_lifetime_seconds: int = 7 * 24 * 3600
@@ -60,8 +65,10 @@ def get_settings() -> HITLSettings:
             SECTION, "timeout_grace_seconds", fallback=defaults.timeout_grace_seconds
         ),
         max_answer_bytes=conf.getint(SECTION, "max_answer_bytes", fallback=defaults.max_answer_bytes),
-        inbox_refresh_interval=conf.getfloat(
-            SECTION, "inbox_refresh_interval", fallback=defaults.inbox_refresh_interval
+        lifecycle_interval=conf.getfloat(SECTION, "lifecycle_interval", fallback=defaults.lifecycle_interval),
+        reconcile_interval=conf.getfloat(SECTION, "reconcile_interval", fallback=defaults.reconcile_interval),
+        lifecycle_lease_seconds=conf.getfloat(
+            SECTION, "lifecycle_lease_seconds", fallback=defaults.lifecycle_lease_seconds
         ),
         deleted_runs_check_interval=conf.getfloat(
             SECTION, "deleted_runs_check_interval", fallback=defaults.deleted_runs_check_interval

@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow.hitl.request import MASK, sensitive_fields
+
 if TYPE_CHECKING:
     from datetime import datetime
 
 TRIGGER_CLASSPATH = "airflow.providers.hitl.triggers.hitl.HITLTrigger"
+# The XCom a HITL task pushes before it defers: its request, for the server to record even when
+# no API server ran while the try waited (see ``airflow.hitl.services.recovery``).
+REQUEST_XCOM_KEY = "hitl_request"
 
 KIND_RESPONSE = "response"
 KIND_TIMEOUT = "timeout"
@@ -63,6 +68,24 @@ def timeout_event(
         "responded_by_user": None,
         "channel": "timeout",
         "request": dict(request),
+    }
+
+
+def asked_record(
+    *, request: Mapping[str, Any], deadline: datetime | None, try_number: int, ti_id: str, asked_at: datetime
+) -> dict[str, Any]:
+    """The XCom ``hitl_request``: what the try asked (sensitive form values masked) and when."""
+    hidden = sensitive_fields(request.get("params") or {})
+    params = {
+        name: {**spec, "value": MASK} if name in hidden and spec.get("value") is not None else spec
+        for name, spec in (request.get("params") or {}).items()
+    }
+    return {
+        "request": {**request, "params": params},
+        "deadline": deadline.isoformat() if deadline else None,
+        "try_number": try_number,
+        "ti_id": ti_id,
+        "asked_at": asked_at.isoformat(),
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -63,6 +63,44 @@ def principal_rule(kind: str) -> Callable[[str], str]:
         return value
 
     return check
+
+
+class AssignedUser(TypedDict):
+    """A user a request is assigned to: the auth manager's user id, and a name to show."""
+
+    id: str
+    name: str
+
+
+class RequestSnapshot(TypedDict):
+    """What an answer is validated against; travels with every resume event."""
+
+    options: list[str]
+    multiple: bool
+    params: dict[str, dict[str, Any]]
+
+
+class RequestSpec(RequestSnapshot):
+    """
+    A request as the operator builds it (templates rendered) and the server stores it: carried by
+    ``HITLTrigger``'s kwargs through Airflow's trigger table, and in the XCom ``hitl_request``.
+    """
+
+    subject: str
+    body: str | None
+    defaults: list[str] | None
+    assigned_users: list[AssignedUser]
+    assigned_groups: list[str]
+
+
+def snapshot_of(request: Mapping[str, Any]) -> RequestSnapshot:
+    """The part of a request (a :class:`RequestSpec`, or a stored row's columns) that answers are
+    validated against; the one place that names its keys."""
+    return {
+        "options": list(request["options"]),
+        "multiple": bool(request.get("multiple")),
+        "params": dict(request.get("params") or {}),
+    }
 
 
 class HITLDefinitionError(ValueError):

@@ -75,6 +75,7 @@ class RecordingTI:
     def __init__(self, log=None, try_number=1):
         self.log = log if log is not None else []
         self.try_number = try_number
+        self.id = "0190d6a2-0000-7000-8000-000000000001"
 
     def xcom_push(self, key, value):
         self.log.append(("xcom_push", key, value))
@@ -297,7 +298,7 @@ class TestRenderedOptions:
     def test_the_request_carries_the_rendered_options(self):
         op = hitl(options="{{ x }}", defaults="Red", params={"n": Param(1, type="integer")})
         op.options = "['Red', 'Green']"
-        assert op.build_request() == {
+        assert op.render_request() == {
             "subject": "Ship it?",
             "body": None,
             "options": ["Red", "Green"],
@@ -712,7 +713,7 @@ class TestAnswerForDagTest:
 
     def test_defaults_are_applied_at_once_as_a_timeout(self):
         op = hitl(defaults="Reject", params=self.FORM)
-        result = op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
+        result = op._answer_for_dag_test({"ti": RecordingTI()}, op.render_request())
         assert result["chosen_options"] == ["Reject"]
         assert result["params_input"] == {"count": 3, "note": "none"}
         assert result["timed_out"] is True
@@ -721,7 +722,7 @@ class TestAnswerForDagTest:
 
     def test_several_defaults_are_all_applied(self):
         op = hitl(defaults=["Approve", "Reject"], multiple=True)
-        assert op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())["chosen_options"] == [
+        assert op._answer_for_dag_test({"ti": RecordingTI()}, op.render_request())["chosen_options"] == [
             "Approve",
             "Reject",
         ]
@@ -729,12 +730,12 @@ class TestAnswerForDagTest:
     def test_the_answer_goes_through_the_operators_own_handling(self):
         op = ApprovalOperator(task_id="approve", subject="Ship it?", defaults="Reject", fail_on_reject=True)
         with pytest.raises(AirflowException, match="Rejected by the deadline's default"):
-            op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
+            op._answer_for_dag_test({"ti": RecordingTI()}, op.render_request())
 
     def test_without_defaults_the_task_fails_saying_it_cannot_be_answered_here(self):
         op = hitl(task_id="nodefaults")
         with pytest.raises(HITLTimeoutError) as excinfo:
-            op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
+            op._answer_for_dag_test({"ti": RecordingTI()}, op.render_request())
         message = str(excinfo.value)
         assert message.startswith("HITL task 'nodefaults' cannot be answered under `airflow dags test`")
         assert "has no defaults to apply" in message
@@ -742,7 +743,7 @@ class TestAnswerForDagTest:
     def test_defaults_that_leave_a_required_field_empty_fail_naming_the_field(self):
         op = HITLEntryOperator(task_id="form", subject="Fill in", params={"reason": Param(type="string")})
         with pytest.raises(HITLTimeoutError, match="defaults cannot be applied: reason: a value is required"):
-            op._answer_for_dag_test({"ti": RecordingTI()}, op.build_request())
+            op._answer_for_dag_test({"ti": RecordingTI()}, op.render_request())
 
     def test_execute_under_dags_test_answers_with_the_defaults_instead_of_deferring(self, in_dag_test):
         op = HITLEntryOperator(task_id="form", subject="Fill in", params={"n": Param(2, type="integer")})
@@ -766,7 +767,7 @@ class TestBranchMappingChecks:
         operator = branch(options="{{ x }}", options_mapping={"Nope": "t"})
         operator.options = '["A", "B"]'
         with pytest.raises(HITLDefinitionError, match=r"options_mapping names \['Nope'\]"):
-            operator.build_request()
+            operator.render_request()
 
     @pytest.mark.parametrize("target", [None, [], [""], 7])
     def test_a_mapping_target_that_is_not_a_task_id_or_list_of_them_is_refused(self, target):

@@ -178,6 +178,21 @@ class RecordingNotifier(BaseNotifier):
         self.sent.append(self.message)
 
 
+def waiting_ti() -> SimpleNamespace:
+    """The task instance an operator sees in ``execute``; XCom pushes are recorded."""
+    pushed: list[tuple[str, object]] = []
+    return SimpleNamespace(
+        id="0190d6a2-0000-7000-8000-000000000001",
+        dag_id="release",
+        run_id="r1",
+        task_id="approve",
+        map_index=-1,
+        try_number=1,
+        pushed=pushed,
+        xcom_push=lambda key, value: pushed.append((key, value)),
+    )
+
+
 class TestOperatorGlue:
     def test_notifiers_render_links_whose_digests_the_trigger_carries(self, monkeypatch):
         monkeypatch.setattr("airflow.providers.hitl.utils.prepared_links.get_settings", lambda: ENABLED)
@@ -192,7 +207,7 @@ class TestOperatorGlue:
                 response_timeout=timedelta(hours=1),
                 params={"note": Param(None, type=["string", "null"])},
             )
-        ti = SimpleNamespace(dag_id="release", run_id="r1", task_id="approve", map_index=-1, try_number=1)
+        ti = waiting_ti()
         with pytest.raises(TaskDeferred) as deferred:
             gate.execute({"ti": ti, "dag": dag, "task": gate})  # type: ignore[arg-type]
 
@@ -210,7 +225,7 @@ class TestOperatorGlue:
         monkeypatch.setattr("airflow.providers.hitl.utils.prepared_links.get_settings", lambda: ENABLED)
         with DAG("release", schedule=None) as dag:
             gate = ApprovalOperator(task_id="approve", subject="Release?")
-        ti = SimpleNamespace(dag_id="release", run_id="r1", task_id="approve", map_index=-1, try_number=1)
+        ti = waiting_ti()
         with pytest.raises(TaskDeferred) as deferred:
             gate.execute({"ti": ti, "dag": dag, "task": gate})  # type: ignore[arg-type]
         assert deferred.value.trigger.serialize()[1]["links"] == []

@@ -4,8 +4,8 @@
   Airflow 3.0 mounts plugin apps before its own routes, so a mount at ``/api/v2`` would hide all
   of core's API; :class:`airflow.hitl.api.middleware.HITLRoutesMiddleware` hands exactly the HITL
   paths to this app instead and lets everything else through.
-* :func:`create_plugin_app`: mounted by the plugin at ``/hitl``; its lifespan runs the resume
-  timers, and it serves the OpenAPI document of the routes above, the prepared-link pages
+* :func:`create_plugin_app`: mounted by the plugin at ``/hitl``; its lifespan runs the request
+  lifecycle (:mod:`airflow.hitl.services.lifecycle`), and it serves the OpenAPI document of the routes above, the prepared-link pages
   (``/hitl/links/...``) and the script of the Airflow UI's nav entry
   (``/hitl/static/nav-entry.js``, see :mod:`airflow.hitl.api.nav_entry`).
 """
@@ -23,7 +23,7 @@ from airflow.hitl.api.nav_entry import NAV_SCRIPT_ROUTE, nav_entry_script
 from airflow.hitl.api.routes.hitl_details import hitl_router
 from airflow.hitl.api.routes.hitl_groups import groups_router
 from airflow.hitl.api.routes.links import links_router
-from airflow.hitl.services.resume import resume_scheduler
+from airflow.hitl.services.lifecycle import request_lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,10 @@ def create_api_app() -> FastAPI:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    try:
-        await resume_scheduler.start()
-    except Exception:
-        log.exception(
-            "HITL resume timers did not start (is `airflow db migrate` done with the HITL DB manager?)"
-        )
+    # The request lifecycle: registers, times out, closes and resumes requests with nobody reading.
+    request_lifecycle.start()
     yield
-    resume_scheduler.stop()
+    request_lifecycle.stop()
 
 
 def create_plugin_app() -> FastAPI:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -15,10 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import relationship
 
 from airflow.hitl.models.base import Base
+from airflow.hitl.request import RequestSnapshot, snapshot_of
 from airflow.utils.sqlalchemy import UtcDateTime
 
 ID_LEN = 250
@@ -76,6 +77,9 @@ class HITLDetail(Base):
     params = Column(JSON, nullable=False, default=dict)
     assigned_users = Column(JSON, nullable=False, default=list)
     assigned_groups = Column(JSON, nullable=False, default=list)
+    # Whether anybody is assigned (users or groups): "pending for me" reads unassigned requests of
+    # editable DAGs from an index instead of a NOT EXISTS over the assignees.
+    has_assignees = Column(Boolean, nullable=False, default=False, server_default=false())
     created_at = Column(UtcDateTime, nullable=False)
     deferred_at = Column(UtcDateTime, nullable=False)
     deadline = Column(UtcDateTime, nullable=True)
@@ -96,6 +100,10 @@ class HITLDetail(Base):
     # Set while an answer is recorded but the task is not resumed yet; cleared on resume.
     resume_due_at = Column(UtcDateTime, nullable=True)
     resumed_at = Column(UtcDateTime, nullable=True)
+    # A person's answer that the task never got: it was recorded inside the settle window, no API
+    # server resumed the task before the deadline, and the trigger applied the defaults instead.
+    # ``{responded_at, responded_by_user, chosen_options, params_input, channel}``.
+    undelivered_answer = Column(JSON, nullable=True)
 
     assignees = relationship(
         "HITLAssignee", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -107,6 +115,9 @@ class HITLDetail(Base):
         Index("idx_hitl_request_status_created", "status", "created_at"),
         Index("idx_hitl_request_status_deadline", "status", "deadline"),
         Index("idx_hitl_request_resume_due_at", "resume_due_at"),
+        Index(
+            "idx_hitl_request_status_has_assignees_dag_id", "status", "has_assignees", "dag_id", "created_at"
+        ),
     )
 
     @property
@@ -119,9 +130,9 @@ class HITLDetail(Base):
     def response_received(self) -> bool:
         return self.responded_at is not None
 
-    def request_snapshot(self) -> dict[str, Any]:
+    def request_snapshot(self) -> RequestSnapshot:
         """What the answer is validated against, carried to the task in the resume event."""
-        return {"options": self.options, "multiple": self.multiple, "params": self.params}
+        return snapshot_of({"options": self.options, "multiple": self.multiple, "params": self.params})
 
     def __repr__(self) -> str:
         return (
@@ -186,3 +197,17 @@ class HITLLinkToken(Base):
     created_at = Column(UtcDateTime, nullable=False)
     expires_at = Column(UtcDateTime, nullable=False)
     used_at = Column(UtcDateTime, nullable=True)
+
+
+class HITLLease(Base):
+    """
+    Who runs a piece of background work now (see :mod:`airflow.hitl.lifecycle`): one row per kind
+    of work, held by one API server process until ``expires_at`` unless renewed.
+    """
+
+    __tablename__ = "hitl_lease"
+
+    name = Column(String(64), primary_key=True)
+    holder = Column(String(ID_LEN), nullable=True)
+    expires_at = Column(UtcDateTime, nullable=True)
+    renewed_at = Column(UtcDateTime, nullable=True)

@@ -50,10 +50,11 @@ def waiting_for_user(
 
     Admins' overrides of requests assigned to others are not counted: those wait for somebody else.
     """
-    unassigned = ~exists().where(HITLAssignee.request_id == HITLDetail.id)
+    # A stored flag rather than NOT EXISTS over the assignees: an index range on
+    # (status, has_assignees, dag_id) instead of a subplan per pending request.
     return or_(
         assigned_to_user(session, user),
-        and_(unassigned, HITLDetail.dag_id.in_(sorted(editable_dag_ids))),
+        and_(HITLDetail.has_assignees.is_(False), HITLDetail.dag_id.in_(sorted(editable_dag_ids))),
     )
 
 

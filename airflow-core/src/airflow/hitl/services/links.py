@@ -25,7 +25,7 @@ from airflow.hitl.services.errors import (
 )
 from airflow.hitl.services.link_tokens import link_expiry, link_mismatch
 from airflow.hitl.services.permissions import can_access_dag
-from airflow.hitl.services.requests import refresh_requests
+from airflow.hitl.services.requests import sync_task
 from airflow.hitl.services.respond import closed_reason, respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.utils import timezone as airflow_timezone
@@ -100,7 +100,7 @@ def _use_link(
     except InvalidLink:
         return refused(400, "This link is not valid", INVALID_MESSAGE)
     target = link.target
-    refresh_requests(session, target.task)  # registers a just-deferred request and its links
+    sync_task(session, target.task)  # registers a just-deferred request and its links
     found = session.execute(
         select(HITLLinkToken, HITLDetail)
         .join(HITLDetail, HITLLinkToken.request_id == HITLDetail.id)

@@ -1,10 +1,10 @@
-"""The registry: turns deferred HITL tasks into ``HITLDetail`` rows and closes finished ones.
+"""The registry: deferred HITL task tries become ``HITLDetail`` rows, and rows are closed when their
+task try stops waiting.
 
-Nothing polls. Core Airflow already stores every deferred task's trigger (class path and kwargs,
-which carry the whole request) in its ``trigger`` table; the registry reads it whenever somebody
-looks (every read and every answer through the API calls :func:`sync_requests`), so a request is
-visible the moment its task has deferred, in every deployment layout, without work per pending
-request. It is idempotent and safe to run concurrently from several API servers.
+Core Airflow already stores every deferred task's trigger (class path and kwargs, which carry the
+whole request) in its ``trigger`` table. The request lifecycle (:mod:`airflow.hitl.services.lifecycle`)
+calls these functions in the background; the answering paths call them for their own task only.
+Everything here is idempotent and safe to run concurrently from several API servers.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, and_, cast, delete, exists, or_, select, tuple_
+from sqlalchemy import String, and_, cast, delete, exists, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
 from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus, ResponseChannel
 from airflow.hitl.services import metrics
 from airflow.hitl.services.link_tokens import register_link_tokens
+from airflow.models.log import Log
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.taskinstancehistory import TaskInstanceHistory as TIH
 from airflow.models.trigger import Trigger
@@ -26,10 +27,13 @@ from airflow.utils import timezone
 from airflow.utils.state import TaskInstanceState
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql import ColumnElement
+
+    from airflow.hitl.request import RequestSpec
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +53,23 @@ def same_task(row: Any, instances: Any = TI) -> Any:
     )
 
 
-def sync_requests(session: Session, task: TaskKey | None = None) -> None:
-    """Register newly deferred HITL tasks and close requests whose tasks stopped waiting."""
-    changed = register_new_requests(session, task) + close_finished_requests(session, task)
-    if changed:
-        metrics.pending_gauge(session)
+def _of_task(columns: Sequence[Any], task: TaskKey) -> ColumnElement[bool]:
+    return tuple_(*columns) == task
 
 
-def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
-    """Create a ``HITLDetail`` for every deferred HITL task try that has none yet."""
+# --- registering ---------------------------------------------------------------------------------
+
+
+def register_new_requests(
+    session: Session, *, task: TaskKey | None = None, after_trigger_id: int | None = None
+) -> list[HITLDetail]:
+    """
+    Create a ``HITLDetail`` for every deferred HITL task try that has none yet; returns the new rows.
+
+    :param task: only this task's tries (the answering paths).
+    :param after_trigger_id: only tries deferred on triggers with a greater id (the lifecycle's
+        watermark: an index range instead of every waiting task).
+    """
     query = (
         select(
             TI.id.label("ti_id"),
@@ -83,35 +95,39 @@ def register_new_requests(session: Session, task: TaskKey | None = None) -> int:
         )
     )
     if task is not None:
-        query = query.where(tuple_(TI.dag_id, TI.run_id, TI.task_id, TI.map_index) == task)
+        query = query.where(_of_task((TI.dag_id, TI.run_id, TI.task_id, TI.map_index), task))
+    if after_trigger_id is not None:
+        query = query.where(Trigger.id > after_trigger_id)
     found = []  # (trigger kwargs, the task try's fields) of each try that has no request yet
     for record in session.execute(query):
         task_try = dict(record._mapping)
         trigger_kwargs = Trigger._decrypt_kwargs(task_try.pop("encrypted_kwargs"))
         found.append((trigger_kwargs, {**task_try, "ti_id": str(task_try["ti_id"])}))
     if not found:
-        return 0
-    _remove_requests_of_deleted_runs(
+        return []
+    _remove_requests_of_recreated_runs(
         session, {(task_try["dag_id"], task_try["run_id"]) for _, task_try in found}
     )
     # All at once in one savepoint; only when another API server registered some of them at the
     # same moment, one savepoint each, so that its rows stand and the others are still registered.
-    registered = [
-        (build_request(trigger_kwargs, **task_try), trigger_kwargs) for trigger_kwargs, task_try in found
-    ]
+    registered = [(_row_for(kwargs, task_try), kwargs) for kwargs, task_try in found]
     try:
         with session.begin_nested():
             session.add_all(row for row, _ in registered)
     except IntegrityError:
         registered = [
-            (row, trigger_kwargs)
-            for trigger_kwargs, task_try in found
-            if (row := _register_one(session, build_request(trigger_kwargs, **task_try)))
+            (row, kwargs)
+            for kwargs, task_try in found
+            if (row := _register_one(session, _row_for(kwargs, task_try)))
         ]
-    for row, trigger_kwargs in registered:
-        register_link_tokens(session, row, trigger_kwargs)
+    for row, kwargs in registered:
+        register_link_tokens(session, row, kwargs)
         metrics.request_created(row)
-    return len(registered)
+    return [row for row, _ in registered]
+
+
+def _row_for(trigger_kwargs: Mapping[str, Any], task_try: Mapping[str, Any]) -> HITLDetail:
+    return new_request_row(trigger_kwargs["request"], deadline=trigger_kwargs.get("deadline"), **task_try)
 
 
 def _register_one(session: Session, row: HITLDetail) -> HITLDetail | None:
@@ -125,7 +141,7 @@ def _register_one(session: Session, row: HITLDetail) -> HITLDetail | None:
     return row
 
 
-def _remove_requests_of_deleted_runs(session: Session, runs: set[tuple[str, str]]) -> None:
+def _remove_requests_of_recreated_runs(session: Session, runs: set[tuple[str, str]]) -> None:
     """
     Remove the requests of ``runs`` (``(dag_id, run_id)``) made by task instances that are neither
     a task instance nor in the task instance history of the run any more.
@@ -162,22 +178,23 @@ def _remove_requests_of_deleted_runs(session: Session, runs: set[tuple[str, str]
 _RUNS_CHUNK = 100
 
 
-def build_request(
-    trigger_kwargs: Mapping[str, Any],
+def new_request_row(
+    request: RequestSpec | Mapping[str, Any],
     *,
+    deadline: datetime | None,
     ti_id: str,
     dag_id: str,
     run_id: str,
     task_id: str,
     map_index: int,
     try_number: int,
-    trigger_id: int,
+    trigger_id: int | None,
     deferred_at: datetime,
 ) -> HITLDetail:
-    """A new pending request from the kwargs ``HITLTrigger`` was deferred with."""
-    request = trigger_kwargs["request"]
+    """A new pending request of one task try, from the request its operator built."""
     assigned_users = list(request.get("assigned_users") or [])
     assigned_groups = list(request.get("assigned_groups") or [])
+    principals = {("user", str(u["id"])) for u in assigned_users} | {("group", g) for g in assigned_groups}
     row = HITLDetail(
         ti_id=ti_id,
         dag_id=dag_id,
@@ -194,68 +211,127 @@ def build_request(
         params=dict(request.get("params") or {}),
         assigned_users=assigned_users,
         assigned_groups=assigned_groups,
-        # When the task asked (it deferred), not when a read first registered the request: nobody
-        # may have looked for a while, and inbox order, filters, metrics and retention use this.
+        has_assignees=bool(principals),
+        # When the task asked (it deferred), not when the request was registered: inbox order,
+        # filters, metrics and retention use this.
         created_at=deferred_at,
         deferred_at=deferred_at,
-        deadline=trigger_kwargs.get("deadline"),
+        deadline=deadline,
         status=HITLStatus.PENDING.value,
         override=False,
     )
-    principals = {("user", str(u["id"])) for u in assigned_users} | {("group", g) for g in assigned_groups}
     row.assignees = [HITLAssignee(kind=kind, principal=name) for kind, name in sorted(principals)]
     return row
 
 
-def close_finished_requests(session: Session, task: TaskKey | None = None) -> int:
-    """Close pending requests whose task try is no longer waiting on its HITL trigger."""
-    closed = 0
-    ids = _stopped_waiting(session, task)
+# --- closing -------------------------------------------------------------------------------------
+
+
+def _open() -> ColumnElement[bool]:
+    """Requests whose task may still need them: pending, or answered and not yet resumed."""
+    return or_(HITLDetail.status == HITLStatus.PENDING.value, HITLDetail.resume_due_at.is_not(None))
+
+
+def ended_request_ids(
+    session: Session,
+    *,
+    task: TaskKey | None = None,
+    deadline_between: tuple[datetime, datetime] | None = None,
+) -> list[int]:
+    """
+    Ids of open requests (pending, or answered and waiting for their resume) whose task try no
+    longer waits: one statement, the comparison done by the database.
+
+    :param task: only this task's requests (the answering paths).
+    :param deadline_between: only pending requests whose deadline lies in this range (the
+        lifecycle's timeout check, served by the ``(status, deadline)`` index).
+
+    The task instance is matched by its id *and* try: a cleared task's next try has a new id, a
+    retry that keeps its id (a scheduler-failed queued task) has a new try number.
+    """
+    still_waiting = exists().where(
+        cast(TI.id, String) == HITLDetail.ti_id,
+        TI.state == TaskInstanceState.DEFERRED,
+        TI.try_number == HITLDetail.try_number,
+    )
+    query = select(HITLDetail.id).where(~still_waiting)
+    if deadline_between is not None:
+        start, end = deadline_between
+        query = query.where(
+            HITLDetail.status == HITLStatus.PENDING.value,
+            HITLDetail.deadline >= start,
+            HITLDetail.deadline <= end,
+        )
+    else:
+        query = query.where(_open())
+    if task is not None:
+        key = (HITLDetail.dag_id, HITLDetail.run_id, HITLDetail.task_id, HITLDetail.map_index)
+        query = query.where(_of_task(key, task))
+    return list(session.scalars(query))
+
+
+def close_ended_requests(session: Session, ids: Sequence[int]) -> list[HITLDetail]:
+    """
+    Record how each of the requests ``ids`` ended (timed out or cancelled), from its task try's
+    state and resume kwargs; returns the rows this call closed.
+
+    Each close is a conditional UPDATE on the status the row was read with, so a close never
+    overwrites an answer recorded meanwhile, and two servers closing the same request close it once.
+    """
+    closed = []
     for start in range(0, len(ids), _CHUNK):
         query = (
-            select(HITLDetail, TI.state, TI.try_number, TI.next_kwargs)
+            select(HITLDetail, TI.state, TI.try_number, TI.next_kwargs, TI.id)
             .outerjoin(TI, same_task(HITLDetail))
-            .where(
-                HITLDetail.id.in_(ids[start : start + _CHUNK]), HITLDetail.status == HITLStatus.PENDING.value
-            )
+            .where(HITLDetail.id.in_(ids[start : start + _CHUNK]), _open())
         )
-        for row, ti_state, ti_try, next_kwargs in session.execute(query).all():
-            if ti_try != row.try_number:
+        for row, ti_state, ti_try, next_kwargs, ti_id in session.execute(query).all():
+            if ti_id is not None and str(ti_id) != row.ti_id and ti_try == row.try_number:
+                ti_state, next_kwargs = None, None  # another run's task (created again under this id)
+            elif ti_try != row.try_number:
                 ti_state, next_kwargs = _try_outcome(session, row)
-            close_request(row, ti_state, next_kwargs)
-            metrics.request_closed(row)
-            closed += 1
-    if closed:
-        session.flush()  # Airflow's sessions do not autoflush; later reads must see the closes
+            read_status = row.status
+            values = close_request(row, ti_state, next_kwargs)
+            updated = session.execute(
+                update(HITLDetail)
+                .where(
+                    HITLDetail.id == row.id, HITLDetail.status == read_status, HITLDetail.resumed_at.is_(None)
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            session.refresh(row)
+            if updated:
+                _audit_close(session, row)
+                metrics.request_closed(row)
+                closed.append(row)
+                log.info("Closed %r (task state %s)", row, ti_state)
     return closed
 
 
 _CHUNK = 500  # ids per IN (...) list
 
 
-def _stopped_waiting(session: Session, task: TaskKey | None) -> list[int]:
-    """
-    Ids of pending requests whose task try is not deferred (any more).
-
-    Two plain reads compared here rather than one join in the database: with thousands of mapped
-    task instances in one DAG run, PostgreSQL chose a nested loop over Airflow's ``(dag_id, run_id)``
-    index for that join, scanning every task instance of the run once per request (12 s for 10,000
-    pending requests of one run); this stays linear whatever the planner believes.
-    """
-    key = (HITLDetail.dag_id, HITLDetail.run_id, HITLDetail.task_id, HITLDetail.map_index)
-    pending = select(HITLDetail.id, *key, HITLDetail.try_number).where(
-        HITLDetail.status == HITLStatus.PENDING.value
+def _audit_close(session: Session, row: HITLDetail) -> None:
+    """Airflow's audit log (``Log``): a request ended without a person's answer."""
+    extra: dict[str, Any] = {"status": row.status, "try_number": row.try_number}
+    if row.status == HITLStatus.TIMED_OUT.value:
+        extra["chosen_options"] = row.chosen_options
+    else:
+        extra["task_state"] = row.closed_ti_state
+    if row.undelivered_answer:
+        extra["undelivered_answer_by"] = (row.undelivered_answer.get("responded_by_user") or {}).get("name")
+    session.add(
+        Log(
+            event="hitl.timeout" if row.status == HITLStatus.TIMED_OUT.value else "hitl.cancel",
+            dag_id=row.dag_id,
+            run_id=row.run_id,
+            task_id=row.task_id,
+            map_index=row.map_index,
+            try_number=row.try_number,
+            extra=str(extra),
+        )
     )
-    deferred = select(TI.dag_id, TI.run_id, TI.task_id, TI.map_index, TI.try_number).where(
-        TI.state == TaskInstanceState.DEFERRED
-    )
-    if task is not None:
-        pending = pending.where(tuple_(*key) == task)
-        deferred = deferred.where(tuple_(TI.dag_id, TI.run_id, TI.task_id, TI.map_index) == task)
-    waiting = {tuple(row) for row in session.execute(deferred)}
-    return [
-        request_id for request_id, *task_try in session.execute(pending) if tuple(task_try) not in waiting
-    ]
 
 
 def _try_outcome(session: Session, row: HITLDetail) -> tuple[str | None, dict | None]:
@@ -266,20 +342,51 @@ def _try_outcome(session: Session, row: HITLDetail) -> tuple[str | None, dict | 
     return (found[0], found[1]) if found else (None, None)
 
 
-def close_request(row: HITLDetail, ti_state: str | None, next_kwargs: Mapping[str, Any] | None) -> None:
+def close_request(
+    row: HITLDetail, ti_state: str | None, next_kwargs: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """
-    Decide how a pending request ended, from its task try's state and resume kwargs.
+    Decide how an open request ended, from its task try's state and resume kwargs; sets the outcome
+    on ``row`` and returns the changed columns.
 
     The deadline's event leaves the defaults in ``next_kwargs["event"]``: the request timed out.
-    Anything else (marked success/failed, cleared, deleted while waiting) cancels it.
+    Anything else (marked success/failed, cleared, deleted while waiting) cancels it. An answer that
+    was recorded but never reached the task (the deadline came first, or the task was marked) is
+    kept as ``undelivered_answer``: the record says what the task used, never an answer it did not get.
     """
+    values: dict[str, Any] = {"resume_due_at": None}
+    if row.status == HITLStatus.RESPONDED.value:
+        values.update(
+            undelivered_answer={
+                "responded_at": row.responded_at.isoformat() if row.responded_at else None,
+                "responded_by_user": row.responded_by_user,
+                "chosen_options": row.chosen_options,
+                "params_input": row.params_input,
+                "channel": row.response_channel,
+                "override": row.override,
+            },
+            responded_at=None,
+            responded_by_id=None,
+            responded_by_name=None,
+            chosen_options=None,
+            params_input=None,
+            response_channel=None,
+            override=False,
+        )
     event: Any = (next_kwargs or {}).get("event")
     if is_timeout_event(event):
-        row.status = HITLStatus.TIMED_OUT.value
-        row.responded_at = timezone.parse(event["responded_at"])
-        row.chosen_options = event["chosen_options"]
-        row.params_input = event["params_input"]
-        row.response_channel = ResponseChannel.TIMEOUT.value
+        values.update(
+            status=HITLStatus.TIMED_OUT.value,
+            responded_at=timezone.parse(event["responded_at"]),
+            chosen_options=event["chosen_options"],
+            params_input=event["params_input"],
+            response_channel=ResponseChannel.TIMEOUT.value,
+        )
     else:
-        row.status = HITLStatus.CANCELLED.value
-        row.closed_ti_state = str(ti_state) if ti_state else "removed"
+        values.update(
+            status=HITLStatus.CANCELLED.value,
+            closed_ti_state=str(ti_state) if ti_state else "removed",
+        )
+    for name, value in values.items():
+        setattr(row, name, value)
+    return values

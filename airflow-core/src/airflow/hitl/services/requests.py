@@ -1,68 +1,39 @@
-"""Finding requests: the latest try of a task, or a given try, after syncing the registry."""
+"""Finding requests: the latest try of a task, or a given try. Reads only read: the request
+lifecycle (:mod:`airflow.hitl.services.lifecycle`) keeps the rows up to date in the background."""
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail
 from airflow.hitl.services.errors import RequestNotFound
-from airflow.hitl.services.registry import TaskKey, sync_requests
-from airflow.hitl.services.resume import resume_due_requests
-from airflow.hitl.services.retention import remove_requests_of_deleted_runs
+from airflow.hitl.services.registry import (
+    TaskKey,
+    close_ended_requests,
+    ended_request_ids,
+    register_new_requests,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-class _Throttle:
-    """Lets a caller through at most once per interval in this process (others skip, not wait)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last = float("-inf")
-
-    def ready(self, interval: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last < interval:
-                return False
-            self._last = now
-            return True
-
-
-_whole_registry = _Throttle()
-_deleted_runs = _Throttle()
-
-
-def refresh_requests(session: Session, task: TaskKey | None = None) -> None:
+def sync_task(session: Session, task: TaskKey) -> None:
     """
-    Bring requests up to date before anyone reads or answers them: register new deferrals, close
-    finished ones, and resume answers whose settle time has passed (this is also how an answer
-    recorded by an API server that died before its resume timer fired gets its task resumed).
-
-    One task's requests are synced on every call. Syncing all of them (for inbox lists and
-    counts) costs time in proportion to the pending requests (about 0.3 s per read with 10,000
-    pending, see ``contributing-docs/architecture.md``), so each API server process does it at
-    most once per ``[hitl] inbox_refresh_interval``; any process's sync serves all of them.
-    Requests of deleted DAG runs are removed at most once per ``[hitl]
-    deleted_runs_check_interval``, also by inbox lists and counts.
+    Bring one task's requests up to date now: register a try that has just deferred, close one
+    that stopped waiting. For the paths that act on a request (an answer, a prepared link), which
+    must not act on a state up to one lifecycle round old; reads leave this to the lifecycle.
     """
-    settings = get_settings()
-    if task is None and _deleted_runs.ready(settings.deleted_runs_check_interval):
-        remove_requests_of_deleted_runs(session)
-    if task is not None or _whole_registry.ready(settings.inbox_refresh_interval):
-        sync_requests(session, task)
-    resume_due_requests(session)
+    register_new_requests(session, task=task)
+    ended = ended_request_ids(session, task=task)
+    if ended:
+        close_ended_requests(session, ended)
 
 
 def get_request(session: Session, task: TaskKey, try_number: int | None = None) -> HITLDetail:
     """The request of ``task``'s latest try (or of ``try_number``); 404 when there is none."""
-    refresh_requests(session, task)
     dag_id, run_id, task_id, map_index = task
     query = select(HITLDetail).where(
         HITLDetail.dag_id == dag_id,

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
+from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail, HITLStatus
 from airflow.hitl.request import mask_params, validate_answer
 from airflow.hitl.services import metrics
 from airflow.hitl.services.errors import InvalidOptions, InvalidParams, NotAllowed, RequestClosed
 from airflow.hitl.services.permissions import Decision, decide_responder
-from airflow.hitl.services.registry import TaskKey, close_finished_requests
-from airflow.hitl.services.requests import get_request
-from airflow.hitl.services.resume import lock_task_instance, resume_due_at, resume_scheduler, resume_task
+from airflow.hitl.services.registry import TaskKey, close_ended_requests, ended_request_ids
+from airflow.hitl.services.requests import get_request, sync_task
+from airflow.hitl.services.resume import lock_task_instance, resume_due_at, resume_task
 from airflow.models.log import Log
 from airflow.utils import timezone
 
@@ -68,11 +70,16 @@ def respond_to_request(
     conditional UPDATE while the task instance row is locked, so concurrent answers (from any
     number of API servers) get :class:`RequestClosed`. The answer and the resume are committed
     together; an answer inside the settle window is committed with ``resume_due_at`` instead and
-    the task is resumed when that time comes (see :mod:`airflow.hitl.services.resume`).
+    the request lifecycle resumes the task when that time comes (see
+    :mod:`airflow.hitl.services.resume`). Such an answer is accepted only when that resume can
+    happen before the trigger fires the deadline, even if the lifecycle's API server dies first.
     """
+    sync_task(session, task)
     row = get_request(session, task, try_number=try_number)
     ti = lock_task_instance(session, row)
-    close_finished_requests(session, task)
+    ended = ended_request_ids(session, task=task)
+    if ended:
+        close_ended_requests(session, ended)
     session.refresh(row)
     decision = may_answer_now(session, user, row)
     if decision.closed:
@@ -94,9 +101,11 @@ def respond_to_request(
 
     due_at = resume_due_at(row)
     settle_window_open = now < due_at
-    if settle_window_open and row.deadline is not None and due_at >= row.deadline:
+    if settle_window_open and row.deadline is not None and due_at + _takeover_time() >= row.deadline:
         raise RequestClosed(
-            "This request takes no answers: its deadline comes before the task can safely be resumed"
+            "This request takes no answers now: the task cannot be resumed safely before "
+            f"{due_at.isoformat()} (it deferred moments ago), and its deadline "
+            f"{row.deadline.isoformat()} comes too soon after that to be sure the answer reaches it"
         )
     recorded = session.execute(
         update(HITLDetail)
@@ -123,10 +132,15 @@ def respond_to_request(
     if not settle_window_open:
         resume_task(session, row, ti)
     session.commit()
-    metrics.pending_gauge(session)
-    if settle_window_open and not resume_scheduler.schedule(row.id, due_at):
-        log.info("No resume timer in this process; %r is resumed by the next read after %s", row, due_at)
+    if settle_window_open:
+        log.info("%r is resumed by the request lifecycle at %s", row, due_at.isoformat())
     return row
+
+
+def _takeover_time() -> timedelta:
+    """The longest a due resume can wait: the lifecycle's API server dies, another takes over."""
+    settings = get_settings()
+    return timedelta(seconds=settings.lifecycle_lease_seconds + 2 * settings.lifecycle_interval)
 
 
 def _audit(session: Session, row: HITLDetail, user: BaseUser) -> None:

@@ -5,13 +5,12 @@ An answer is first recorded (``HITLDetail.status = responded``). The task is res
 request (``resumed_at`` from NULL to now in a conditional UPDATE), so however many API servers try,
 the event is submitted once. When the answer comes very soon after the deferral, the resume waits
 until ``deferred_at + resume_settle_seconds`` (see :mod:`airflow.hitl.config`): the row keeps
-``resume_due_at`` and :class:`ResumeScheduler` (or, after a crash, any API server's next read)
-resumes it then.
+``resume_due_at`` and the request lifecycle (:mod:`airflow.hitl.services.lifecycle`), running in
+whichever API server holds its lease, resumes it then.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -21,12 +20,11 @@ from sqlalchemy import select, update
 from airflow.hitl.config import get_settings
 from airflow.hitl.events import response_event
 from airflow.hitl.models import HITLDetail, HITLStatus
-from airflow.hitl.services.registry import same_task
+from airflow.hitl.services.registry import close_ended_requests, same_task
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.trigger import Trigger
 from airflow.triggers.base import TriggerEvent
 from airflow.utils import timezone
-from airflow.utils.session import create_session
 from airflow.utils.sqlalchemy import with_row_locks
 from airflow.utils.state import TaskInstanceState
 
@@ -51,8 +49,9 @@ def resume_task(session: Session, row: HITLDetail, ti: TI | None) -> bool:
     """
     Resume ``row``'s task with its recorded answer; ``ti`` must be locked by the caller.
 
-    Returns False (and changes nothing but the request's bookkeeping) when the task no longer waits
-    for this request or another server resumed it already.
+    Returns False when another server resumed it already, or when the task no longer waits for
+    this request: then the request is closed with what the task did use (the deadline's defaults,
+    or nothing), and the answer is kept as undelivered.
     """
     waiting = (
         ti is not None
@@ -64,11 +63,7 @@ def resume_task(session: Session, row: HITLDetail, ti: TI | None) -> bool:
     )
     if not waiting:
         log.warning("Not resuming %r: its task no longer waits (state %s)", row, ti and ti.state)
-        session.execute(
-            update(HITLDetail)
-            .where(HITLDetail.id == row.id, HITLDetail.resumed_at.is_(None))
-            .values(resume_due_at=None, closed_ti_state=str(ti.state) if ti else "removed")
-        )
+        close_ended_requests(session, [row.id])
         return False
     claimed = session.execute(
         update(HITLDetail)
@@ -94,7 +89,7 @@ def resume_task(session: Session, row: HITLDetail, ti: TI | None) -> bool:
 
 
 def resume_due_requests(session: Session, now: datetime | None = None) -> int:
-    """Resume every answered request whose settle time has passed (recovery and timers)."""
+    """Resume every answered request whose settle time has passed (an index range on ``resume_due_at``)."""
     now = now or timezone.utcnow()
     due_ids = session.scalars(
         select(HITLDetail.id).where(HITLDetail.resume_due_at.is_not(None), HITLDetail.resume_due_at <= now)
@@ -106,6 +101,7 @@ def resume_due_requests(session: Session, now: datetime | None = None) -> int:
 
 
 def resume_request_by_id(session: Session, request_id: int) -> bool:
+    """Resume one answered request's task if nobody has yet (locks its task instance first)."""
     row = session.get(HITLDetail, request_id)
     if row is None or row.resumed_at is not None or row.status != HITLStatus.RESPONDED.value:
         return False
@@ -114,55 +110,3 @@ def resume_request_by_id(session: Session, request_id: int) -> bool:
     if row.resumed_at is not None:
         return False
     return resume_task(session, row, ti)
-
-
-class ResumeScheduler:
-    """
-    In-process timers for answers that arrived inside the settle window.
-
-    One timer per early answer (not per pending request); lost timers (a crashed server) are
-    harmless because :func:`resume_due_requests` runs at start-up and on every read.
-    """
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self._resume_due_and_reschedule)
-
-    def stop(self) -> None:
-        self._loop = None
-
-    def schedule(self, request_id: int, due_at: datetime) -> bool:
-        """Resume ``request_id`` at ``due_at``; callable from any thread. False: not running."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return False
-        delay = max(0.0, (due_at - timezone.utcnow()).total_seconds())
-        loop.call_soon_threadsafe(loop.call_later, delay, self._fire, request_id)
-        return True
-
-    def _fire(self, request_id: int) -> None:
-        if self._loop is not None:
-            self._loop.create_task(asyncio.to_thread(self._resume_one, request_id))
-
-    @staticmethod
-    def _resume_one(request_id: int) -> None:
-        try:
-            with create_session() as session:
-                resume_request_by_id(session, request_id)
-        except Exception:
-            log.exception("Resuming HITL request %s failed; the next read retries it", request_id)
-
-    def _resume_due_and_reschedule(self) -> None:
-        with create_session() as session:
-            resume_due_requests(session)
-            later = session.execute(
-                select(HITLDetail.id, HITLDetail.resume_due_at).where(HITLDetail.resume_due_at.is_not(None))
-            ).all()
-        for request_id, due_at in later:
-            self.schedule(request_id, due_at)
-
-
-resume_scheduler = ResumeScheduler()

@@ -45,7 +45,7 @@ from airflow.hitl.request import mask_params
 from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user, waiting_for_user
 from airflow.hitl.services.registry import TaskKey, same_task
-from airflow.hitl.services.requests import get_request, refresh_requests
+from airflow.hitl.services.requests import get_request
 from airflow.hitl.services.respond import may_answer_now, respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
 
@@ -167,7 +167,6 @@ def list_hitl_details(
     responded_by_user_id: str | None = None,
 ) -> HITLDetailCollection:
     """Requests of a DAG run (``~`` for all DAGs or all runs), newest first by default."""
-    refresh_requests(session)
     query = with_ti_state().where(HITLDetail.dag_id.in_(readable_dag_ids))
     if dag_id != ALL:
         query = query.where(HITLDetail.dag_id == dag_id)

@@ -20,7 +20,6 @@ from airflow.hitl.models import HITLGroup
 from airflow.hitl.services import groups as group_service
 from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import count_by_status
-from airflow.hitl.services.requests import refresh_requests
 
 groups_router = APIRouter(
     prefix="/hitl",
@@ -82,7 +81,6 @@ def get_hitl_counts(
     How many requests are in each status, and how many are pending for the caller (for badges):
     assigned to them or their groups, or assigned to nobody in a DAG they may edit.
     """
-    refresh_requests(session)
     dag_ids = readable_dag_ids & {dag_id} if dag_id else readable_dag_ids
     counts = count_by_status(session, dag_ids, user, editable_dag_ids)
     session.commit()

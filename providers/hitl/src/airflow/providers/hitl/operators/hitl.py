@@ -16,14 +16,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.exceptions import AirflowException
-from airflow.hitl.events import is_timeout_event, timeout_event
+from airflow.hitl.events import REQUEST_XCOM_KEY, asked_record, is_timeout_event, timeout_event
 from airflow.hitl.request import (
+    AssignedUser,
     HITLDefinitionError,
+    RequestSpec,
     check_definition,
     default_answer,
     mask_params,
     normalize_defaults,
     principal_problem,
+    snapshot_of,
     validate_answer,
 )
 from airflow.providers.hitl.links.required_action import RequiredActionLink
@@ -69,12 +72,12 @@ def params_to_specs(params: Mapping[str, Any] | ParamsDict | None) -> dict[str, 
     return specs
 
 
-def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[dict[str, str]]:
+def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[AssignedUser]:
     """``assigned_users`` as a list of ``{"id", "name"}`` (a lone dict is one user)."""
     if users is None:
         return []
     items = [users] if isinstance(users, Mapping) else list(users)
-    normalized = []
+    normalized: list[AssignedUser] = []
     for user in items:
         if not isinstance(user, Mapping) or not user.get("id"):
             raise HITLDefinitionError(
@@ -83,7 +86,7 @@ def normalize_users(users: UserSpec | Sequence[UserSpec] | None) -> list[dict[st
         user_id = str(user["id"])
         if problem := principal_problem("user", user_id):
             raise HITLDefinitionError(f"assigned_users: {problem}, got {user_id!r}")
-        normalized.append({"id": user_id, "name": str(user.get("name") or user_id)})
+        normalized.append(AssignedUser(id=user_id, name=str(user.get("name") or user_id)))
     return normalized
 
 
@@ -209,7 +212,7 @@ class HITLOperator(BaseOperator):
         self._check(options)
         return list(options)
 
-    def build_request(self) -> dict[str, Any]:
+    def render_request(self) -> RequestSpec:
         """The request as the trigger carries it (after templates are rendered)."""
         return {
             "subject": self.subject,
@@ -223,10 +226,22 @@ class HITLOperator(BaseOperator):
         }
 
     def execute(self, context: Context) -> Any:
-        request = self.build_request()
+        request = self.render_request()
         if _running_in_dag_test():
             return self._answer_for_dag_test(context, request)
-        deadline = timezone.utcnow() + self.response_timeout if self.response_timeout else None
+        asked_at = timezone.utcnow()
+        deadline = asked_at + self.response_timeout if self.response_timeout else None
+        ti = context["ti"]
+        ti.xcom_push(
+            key=REQUEST_XCOM_KEY,
+            value=asked_record(
+                request=request,
+                deadline=deadline,
+                try_number=ti.try_number,
+                ti_id=str(ti.id),
+                asked_at=asked_at,
+            ),
+        )
         links = links_for_task(context, request, deadline)
         # Notifier templates see the rendered request (the context's ``task`` is not rendered).
         context[REQUEST_CONTEXT_KEY] = {**request, "deadline": deadline}  # type: ignore[literal-required]
@@ -249,7 +264,7 @@ class HITLOperator(BaseOperator):
             method_name="execute_complete",
         )
 
-    def _answer_for_dag_test(self, context: Context, request: dict[str, Any]) -> Any:
+    def _answer_for_dag_test(self, context: Context, request: RequestSpec) -> Any:
         """``airflow dags test`` has no API server to answer through: apply the defaults or stop."""
         if not request["defaults"]:
             raise HITLTimeoutError(
@@ -262,7 +277,7 @@ class HITLOperator(BaseOperator):
             request["subject"],
             request["defaults"],
         )
-        snapshot = {k: request[k] for k in ("options", "multiple", "params")}
+        snapshot = snapshot_of(request)
         answer = default_answer(snapshot, request["defaults"])
         errors, _ = validate_answer(snapshot, answer["chosen_options"], answer["params_input"])
         if errors:

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.hitl.config import get_settings
 from airflow.hitl.events import TRIGGER_CLASSPATH, timeout_event
-from airflow.hitl.request import default_answer
+from airflow.hitl.request import default_answer, snapshot_of
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow.utils import timezone
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from datetime import datetime
+
+    from airflow.hitl.request import RequestSpec
 
 
 class HITLTrigger(BaseTrigger):
@@ -36,7 +38,7 @@ class HITLTrigger(BaseTrigger):
     def __init__(
         self,
         *,
-        request: dict[str, Any],
+        request: RequestSpec,
         deadline: datetime | None = None,
         try_number: int | None = None,
         links: list[dict[str, Any]] | None = None,
@@ -61,7 +63,7 @@ class HITLTrigger(BaseTrigger):
             return
         fire_at = self.deadline.timestamp() + get_settings().timeout_grace_seconds
         await asyncio.sleep(max(0.0, fire_at - timezone.utcnow().timestamp()))
-        snapshot = {k: self.request[k] for k in ("options", "multiple", "params")}
+        snapshot = snapshot_of(self.request)
         yield TriggerEvent(
             timeout_event(
                 request=snapshot,

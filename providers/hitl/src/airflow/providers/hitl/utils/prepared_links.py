@@ -31,7 +31,7 @@ from airflow.hitl.links import (
     link_url,
     request_view_path,
 )
-from airflow.hitl.request import HITLDefinitionError, validate_answer
+from airflow.hitl.request import HITLDefinitionError, snapshot_of, validate_answer
 from airflow.utils import timezone
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class PreparedLinks:
         self.task_id = task_id
         self.map_index = map_index
         self.try_number = try_number
-        self._snapshot = {k: request.get(k) for k in ("options", "multiple", "params")}
+        self._snapshot = snapshot_of(request)
         self.deadline = deadline
         self._settings = settings or get_settings()
         self._now = now or timezone.utcnow()
