@@ -8,11 +8,13 @@ starts a real API server on it and times, over HTTP, what the inbox asks for:
 * pending for a user, including group assignment, newest first: page 1 and page 50;
 * the same, deadline soonest; all pending, newest first, page 1;
 * the same with ``for_me`` (the UI's default), as the viewer and as a user who may edit every DAG;
+* one DAG's pending requests;
 * the per-status counts (the nav badge).
 
 Finally it replays the same requests in this process with the SQL statements recorded, and prints
 PostgreSQL's ``EXPLAIN (ANALYZE, BUFFERS)`` plan of each statement that touches ``hitl_request``,
-and of the sweep that removes requests of deleted DAG runs.
+of the request lifecycle's statements, and of the sweep that removes requests of deleted DAG runs.
+A fifth of the pending requests are assigned to nobody (``for_me`` of an editor finds those).
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432)::
 
@@ -65,6 +67,7 @@ QUERIES = [
     ("waiting for me (for_me), newest, page 1", USER, {"for_me": "true", "status": "pending", "offset": 0}),
     ("editor: waiting for me (for_me), page 1", EDITOR, {"for_me": "true", "status": "pending", "offset": 0}),
     ("all pending, newest, page 1", USER, {"status": "pending", "offset": 0}),
+    ("one DAG's pending, newest, page 1", USER, {"status": "pending", "offset": 0, "dag_id": "bench_dag_7"}),
 ]
 LIST_PATH = "/api/v2/dags/~/dagRuns/~/hitlDetails"
 COUNTS_PATH = "/api/v2/hitl/counts"
@@ -77,6 +80,8 @@ def seed_sql(requests: int) -> list[str]:
     dag = f"'bench_dag_' || ((i / {TASKS_PER_RUN}) % {DAGS})"
     run = f"'run_' || (i / {TASKS_PER_RUN})"
     task = f"'approve_' || (i % {TASKS_PER_RUN})"
+    # Every fifth run's pending request is assigned to nobody: "for_me" of an editor finds those.
+    unassigned = f"({pending} AND (i / {TASKS_PER_RUN}) % 5 = 0)"
     created = f"now() - ({requests} - i) * interval '30 seconds'"
     status = (
         f"CASE WHEN {pending} THEN 'pending' WHEN i % {TASKS_PER_RUN} = 9 THEN 'cancelled' "
@@ -103,16 +108,17 @@ def seed_sql(requests: int) -> list[str]:
             FROM generate_series(0, {requests - 1}) AS i""",
         f"""INSERT INTO hitl_request (ti_id, dag_id, run_id, task_id, map_index, try_number, trigger_id,
                 subject, body, options, defaults, multiple, params, assigned_users, assigned_groups,
-                created_at, deferred_at, deadline, status, responded_at, responded_by_id,
+                has_assignees, created_at, deferred_at, deadline, status, responded_at, responded_by_id,
                 responded_by_name, chosen_options, params_input, response_channel, override)
             SELECT ti.id::text, {dag}, {run}, {task}, -1, 1,
                    CASE WHEN {pending} THEN i / {TASKS_PER_RUN} + 1 END,
                    'Approve payout #' || i, 'Payout **#' || i || '** needs a decision.',
                    '["Approve", "Reject"]', '["Reject"]', false, '{{}}',
+                   CASE WHEN {unassigned} THEN '[]'::json ELSE
                    json_build_array(json_build_object('id', CASE WHEN i % {USERS} = 0 THEN '{USER}'
-                        ELSE 'user_' || (i % {USERS}) END, 'name', 'User ' || (i % {USERS}))),
-                   json_build_array('group_' || (i % {GROUPS})),
-                   {created}, {created}, {created} + interval '3 days', {status},
+                        ELSE 'user_' || (i % {USERS}) END, 'name', 'User ' || (i % {USERS}))) END,
+                   CASE WHEN {unassigned} THEN '[]'::json ELSE json_build_array('group_' || (i % {GROUPS})) END,
+                   NOT {unassigned}, {created}, {created}, {created} + interval '3 days', {status},
                    CASE WHEN NOT {pending} THEN {created} + interval '1 hour' END,
                    CASE WHEN NOT {pending} THEN 'user_' || (i % {USERS}) END,
                    CASE WHEN NOT {pending} THEN 'User ' || (i % {USERS}) END,
@@ -122,8 +128,8 @@ def seed_sql(requests: int) -> list[str]:
             FROM generate_series(0, {requests - 1}) AS i
             JOIN task_instance ti ON ti.dag_id = {dag} AND ti.run_id = {run} AND ti.task_id = {task}""",
         """INSERT INTO hitl_request_assignee (request_id, kind, principal)
-            SELECT id, 'user', assigned_users -> 0 ->> 'id' FROM hitl_request
-            UNION ALL SELECT id, 'group', assigned_groups ->> 0 FROM hitl_request""",
+            SELECT id, 'user', assigned_users -> 0 ->> 'id' FROM hitl_request WHERE has_assignees
+            UNION ALL SELECT id, 'group', assigned_groups ->> 0 FROM hitl_request WHERE has_assignees""",
         f"""INSERT INTO hitl_group (name, description, created_at)
             SELECT 'group_' || g, 'Benchmark group ' || g, now() FROM generate_series(0, {GROUPS - 1}) AS g""",
         f"""INSERT INTO hitl_group_member (group_id, user_id)
@@ -176,7 +182,13 @@ def time_queries(stack: AirflowStack, repeat: int) -> list[list[Any]]:
 
 def requests_to_time() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     for name, user, params in QUERIES:
-        yield name, user, LIST_PATH, {"limit": 50, "order_by": "-created_at", **params}
+        params = dict(params)
+        path = (
+            LIST_PATH.replace("/dags/~/", f"/dags/{params.pop('dag_id')}/")
+            if "dag_id" in params
+            else LIST_PATH
+        )
+        yield name, user, path, {"limit": 50, "order_by": "-created_at", **params}
     yield "counts (badge)", USER, COUNTS_PATH, {}
     yield "editor: counts (badge)", EDITOR, COUNTS_PATH, {}
 
@@ -217,8 +229,57 @@ def explain_plans(stack: AirflowStack) -> None:
             print(f"\n-- {first_line} ...\n{plan}")
 
 
+def explain_lifecycle() -> None:
+    """The plans of the request lifecycle's statements over these requests: the reconcile (every
+    ``[hitl] reconcile_interval``), and each round's deadline check and watermark registration."""
+    from sqlalchemy import func, select
+
+    from airflow import settings
+    from airflow.hitl.services import registry
+    from airflow.models.trigger import Trigger
+    from airflow.utils import timezone
+    from airflow.utils.session import create_session
+
+    assert settings.engine is not None
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        statements.append((statement, parameters))
+
+    from sqlalchemy import event
+
+    now = timezone.utcnow()
+    with create_session() as session:
+        top = session.scalar(select(func.max(Trigger.id))) or 0
+        work = [
+            (
+                "reconcile: open requests whose task stopped waiting",
+                lambda: registry.ended_request_ids(session),
+            ),
+            (
+                "each round: pending requests whose deadline just passed",
+                lambda: registry.ended_request_ids(session, deadline_between=(now, now)),
+            ),
+            (
+                "each round: deferrals above the watermark",
+                lambda: registry.register_new_requests(session, after_trigger_id=top - 10),
+            ),
+        ]
+        event.listen(settings.engine, "before_cursor_execute", record)
+        for name, call in work:
+            statements.clear()
+            call()
+            for statement, parameters in list(statements)[:1]:
+                with settings.engine.connect() as conn:
+                    raw = conn.connection.cursor()
+                    raw.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)
+                    plan = "\n".join(line for (line,) in raw.fetchall())
+                print(f"\n### {name}\n\n-- {' '.join(statement.split())[:200]} ...\n{plan}")
+        event.remove(settings.engine, "before_cursor_execute", record)
+
+
 def explain_deleted_runs_sweep() -> None:
-    """The plan of the sweep that inbox reads make at most once per ``[hitl]
+    """The plan of the sweep the request lifecycle makes every ``[hitl]
     deleted_runs_check_interval`` (nothing to remove here: every seeded run exists), executed in a
     transaction that is rolled back."""
     from sqlalchemy import delete
@@ -263,6 +324,7 @@ def main() -> int:
         print_table(["query (page size 50)", "matches", "p50 ms", "p95 ms", "calls"], rows)
         if not args.no_plans:
             explain_plans(stack)
+            explain_lifecycle()
             explain_deleted_runs_sweep()
     finally:
         stack.stop()

@@ -157,6 +157,12 @@ def on_one_stack() -> pytest.MarkDecorator:
     return pytest.mark.one_stack
 
 
+def on_stack(name: str, why: str) -> pytest.MarkDecorator:
+    """Runs a test on the stack ``name`` only, because its behaviour needs that layout (``why``).
+    Where that stack is not selected, the test is skipped saying so."""
+    return pytest.mark.on_stack(name=name, why=why)
+
+
 class AirflowStack:
     """Starts, talks to and stops one set of real Airflow components."""
 

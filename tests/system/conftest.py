@@ -72,13 +72,27 @@ def browser() -> Iterator[Callable[..., AbstractContextManager[BrowserContext]]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``one_stack`` run on :func:`one_stack_name` only."""
+    """Tests marked ``one_stack`` run on :func:`one_stack_name` only; tests marked ``on_stack`` on
+    the stack they name (skipped with the reason where it is not selected)."""
     chosen = one_stack_name()
+    selected = selected_stacks()
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_other_stack = callspec is not None and callspec.params.get("stack", chosen) != chosen
-        (drop if item.get_closest_marker("one_stack") and on_other_stack else keep).append(item)
+        stack_name = callspec.params.get("stack") if callspec is not None else None
+        wanted = chosen if item.get_closest_marker("one_stack") else None
+        if marker := item.get_closest_marker("on_stack"):
+            wanted = marker.kwargs["name"] if marker.kwargs["name"] in selected else chosen
+            if marker.kwargs["name"] not in selected and stack_name == chosen:
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason=f"needs the {marker.kwargs['name']} stack ({marker.kwargs['why']}); "
+                        f"select it with HITL_STACKS={marker.kwargs['name']}"
+                    )
+                )
+        (drop if wanted is not None and stack_name is not None and stack_name != wanted else keep).append(
+            item
+        )
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

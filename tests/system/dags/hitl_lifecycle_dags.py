@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.providers.hitl.operators.hitl import ApprovalOperator
+from airflow.providers.hitl.operators.hitl import ApprovalOperator, HITLOperator
 from airflow.sdk import DAG, task
 
 with DAG(dag_id="hitl_lifecycle_short_deadline", schedule=None, tags=["hitl-test"]):
-    short = ApprovalOperator(
+    # Not an ApprovalOperator: its "Reject" would skip the task that shows what was used.
+    short = HITLOperator(
         task_id="gate",
         subject="Approve within 5 s?",
+        options=["Approve", "Reject"],
         defaults="Reject",
         response_timeout=timedelta(seconds=5),
         assigned_groups=["auditors"],

@@ -15,7 +15,7 @@ export interface paths {
          * List Hitl Details
          * @description Requests of a DAG run (``~`` for all DAGs or all runs), newest first by default.
          */
-        get: operations["list_hitl_details_api_v2_dags__dag_id__dagRuns__dag_run_id__hitlDetails_get"];
+        get: operations["list_hitl_details"];
         put?: never;
         post?: never;
         delete?: never;
@@ -35,7 +35,7 @@ export interface paths {
          * Get Hitl Detail
          * @description The request of the task instance's latest try.
          */
-        get: operations["get_hitl_detail_api_v2_dags__dag_id__dagRuns__dag_run_id__taskInstances__task_id___map_index__hitlDetails_get"];
+        get: operations["get_hitl_detail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -48,7 +48,7 @@ export interface paths {
          *     400: an option that is not offered, or too many; 403: not allowed to answer (says why);
          *     404: no such request; 409: answered, expired or cancelled; 422: invalid form values.
          */
-        patch: operations["update_hitl_detail_api_v2_dags__dag_id__dagRuns__dag_run_id__taskInstances__task_id___map_index__hitlDetails_patch"];
+        patch: operations["update_hitl_detail"];
         trace?: never;
     };
     "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails/tries/{try_number}": {
@@ -62,7 +62,7 @@ export interface paths {
          * Get Hitl Detail Try
          * @description The request (and answer) of one try of the task instance: earlier tries are kept as history.
          */
-        get: operations["get_hitl_detail_try_api_v2_dags__dag_id__dagRuns__dag_run_id__taskInstances__task_id___map_index__hitlDetails_tries__try_number__get"];
+        get: operations["get_hitl_detail_try"];
         put?: never;
         post?: never;
         delete?: never;
@@ -83,7 +83,7 @@ export interface paths {
          * @description How many requests are in each status, and how many are pending for the caller (for badges):
          *     assigned to them or their groups, or assigned to nobody in a DAG they may edit.
          */
-        get: operations["get_hitl_counts_api_v2_hitl_counts_get"];
+        get: operations["get_hitl_counts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -103,13 +103,13 @@ export interface paths {
          * List Hitl Groups
          * @description All responder groups with their members (any authenticated user may read them).
          */
-        get: operations["list_hitl_groups_api_v2_hitl_groups_get"];
+        get: operations["list_hitl_groups"];
         put?: never;
         /**
          * Create Hitl Group
          * @description Create a responder group (admins only); members apply to pending requests at once.
          */
-        post: operations["create_hitl_group_api_v2_hitl_groups_post"];
+        post: operations["create_hitl_group"];
         delete?: never;
         options?: never;
         head?: never;
@@ -124,15 +124,15 @@ export interface paths {
             cookie?: never;
         };
         /** Get Hitl Group */
-        get: operations["get_hitl_group_api_v2_hitl_groups__name__get"];
+        get: operations["get_hitl_group"];
         put?: never;
         post?: never;
         /** Delete Hitl Group */
-        delete: operations["delete_hitl_group_api_v2_hitl_groups__name__delete"];
+        delete: operations["delete_hitl_group"];
         options?: never;
         head?: never;
         /** Patch Hitl Group */
-        patch: operations["patch_hitl_group_api_v2_hitl_groups__name__patch"];
+        patch: operations["patch_hitl_group"];
         trace?: never;
     };
     "/api/v2/hitl/groups/{name}/members/{user_id}": {
@@ -147,10 +147,10 @@ export interface paths {
          * Add Hitl Group Member
          * @description Add a member (idempotent).
          */
-        put: operations["add_hitl_group_member_api_v2_hitl_groups__name__members__user_id__put"];
+        put: operations["add_hitl_group_member"];
         post?: never;
         /** Remove Hitl Group Member */
-        delete: operations["remove_hitl_group_member_api_v2_hitl_groups__name__members__user_id__delete"];
+        delete: operations["remove_hitl_group_member"];
         options?: never;
         head?: never;
         patch?: never;
@@ -243,6 +243,8 @@ export interface components {
              * @description When the answer was handed to the task
              */
             resumed_at: string | null;
+            /** @description An answer that was recorded but never reached the task (status then says what the task used: timed_out with the defaults, or cancelled) */
+            undelivered_answer?: components["schemas"]["HITLUndeliveredAnswer"] | null;
             /**
              * Can Respond
              * @description Whether the calling user may answer now (single-request reads only)
@@ -377,6 +379,29 @@ export interface components {
             state: string | null;
         };
         /**
+         * HITLUndeliveredAnswer
+         * @description A person's answer that was recorded but never reached the task: no API server resumed the
+         *     task before its deadline (the defaults applied), or the task was marked or cleared first.
+         */
+        HITLUndeliveredAnswer: {
+            /** Responded At */
+            responded_at: string | null;
+            responded_by_user: components["schemas"]["HITLUser"] | null;
+            /** Chosen Options */
+            chosen_options: string[] | null;
+            /** Params Input */
+            params_input: {
+                [key: string]: unknown;
+            } | null;
+            /** Channel */
+            channel: string | null;
+            /**
+             * Override
+             * @default false
+             */
+            override: boolean;
+        };
+        /**
          * HITLUser
          * @description A user as the auth manager identifies them.
          */
@@ -431,7 +456,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_hitl_details_api_v2_dags__dag_id__dagRuns__dag_run_id__hitlDetails_get: {
+    list_hitl_details: {
         parameters: {
             query?: {
                 /** @description pending, responded, timed_out, cancelled */
@@ -513,7 +538,7 @@ export interface operations {
             };
         };
     };
-    get_hitl_detail_api_v2_dags__dag_id__dagRuns__dag_run_id__taskInstances__task_id___map_index__hitlDetails_get: {
+    get_hitl_detail: {
         parameters: {
             query?: never;
             header?: never;
@@ -575,7 +600,7 @@ export interface operations {
             };
         };
     };
-    update_hitl_detail_api_v2_dags__dag_id__dagRuns__dag_run_id__taskInstances__task_id___map_index__hitlDetails_patch: {
+    update_hitl_detail: {
         parameters: {
             query?: never;
             header?: {
@@ -662,7 +687,7 @@ export interface operations {
             };
         };
     };
-    get_hitl_detail_try_api_v2_dags__dag_id__dagRuns__dag_run_id__taskInstances__task_id___map_index__hitlDetails_tries__try_number__get: {
+    get_hitl_detail_try: {
         parameters: {
             query?: never;
             header?: never;
@@ -725,7 +750,7 @@ export interface operations {
             };
         };
     };
-    get_hitl_counts_api_v2_hitl_counts_get: {
+    get_hitl_counts: {
         parameters: {
             query?: {
                 /** @description Count only this DAG's requests */
@@ -775,7 +800,7 @@ export interface operations {
             };
         };
     };
-    list_hitl_groups_api_v2_hitl_groups_get: {
+    list_hitl_groups: {
         parameters: {
             query?: never;
             header?: never;
@@ -813,7 +838,7 @@ export interface operations {
             };
         };
     };
-    create_hitl_group_api_v2_hitl_groups_post: {
+    create_hitl_group: {
         parameters: {
             query?: never;
             header?: never;
@@ -873,7 +898,7 @@ export interface operations {
             };
         };
     };
-    get_hitl_group_api_v2_hitl_groups__name__get: {
+    get_hitl_group: {
         parameters: {
             query?: never;
             header?: never;
@@ -931,7 +956,7 @@ export interface operations {
             };
         };
     };
-    delete_hitl_group_api_v2_hitl_groups__name__delete: {
+    delete_hitl_group: {
         parameters: {
             query?: never;
             header?: never;
@@ -987,7 +1012,7 @@ export interface operations {
             };
         };
     };
-    patch_hitl_group_api_v2_hitl_groups__name__patch: {
+    patch_hitl_group: {
         parameters: {
             query?: never;
             header?: never;
@@ -1049,7 +1074,7 @@ export interface operations {
             };
         };
     };
-    add_hitl_group_member_api_v2_hitl_groups__name__members__user_id__put: {
+    add_hitl_group_member: {
         parameters: {
             query?: never;
             header?: never;
@@ -1108,7 +1133,7 @@ export interface operations {
             };
         };
     };
-    remove_hitl_group_member_api_v2_hitl_groups__name__members__user_id__delete: {
+    remove_hitl_group_member: {
         parameters: {
             query?: never;
             header?: never;

@@ -30,6 +30,18 @@ class HITLTaskInstance(BaseModel):
     state: str | None = Field(description="The task instance's state now (for this try)")
 
 
+class HITLUndeliveredAnswer(BaseModel):
+    """A person's answer that was recorded but never reached the task: no API server resumed the
+    task before its deadline (the defaults applied), or the task was marked or cleared first."""
+
+    responded_at: datetime | None
+    responded_by_user: HITLUser | None
+    chosen_options: list[str] | None
+    params_input: dict[str, Any] | None
+    channel: str | None
+    override: bool = False
+
+
 class HITLDetail(BaseModel):
     """A human-in-the-loop request and, once given, its answer."""
 
@@ -54,6 +66,11 @@ class HITLDetail(BaseModel):
     response_channel: str | None
     override: bool = Field(description="An admin answered a request assigned to others")
     resumed_at: datetime | None = Field(description="When the answer was handed to the task")
+    undelivered_answer: HITLUndeliveredAnswer | None = Field(
+        default=None,
+        description="An answer that was recorded but never reached the task (status then says what "
+        "the task used: timed_out with the defaults, or cancelled)",
+    )
     can_respond: bool | None = Field(
         default=None, description="Whether the calling user may answer now (single-request reads only)"
     )

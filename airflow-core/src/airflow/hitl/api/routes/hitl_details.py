@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
+from fastapi import Depends, Header, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep, paginated_select
+from airflow.api_fastapi.common.router import AirflowRouter
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
 from airflow.hitl.api.datamodels.hitl_details import (
@@ -20,6 +21,7 @@ from airflow.hitl.api.datamodels.hitl_details import (
     HITLDetailCollection,
     HITLDetailResponse,
     HITLTaskInstance,
+    HITLUndeliveredAnswer,
     HITLUser,
     UpdateHITLDetailPayload,
 )
@@ -50,7 +52,7 @@ from airflow.hitl.services.respond import may_answer_now, respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
 
 # Like Airflow's public API: every route may answer 401 (no or bad token) and 403 (no access).
-hitl_router = APIRouter(
+hitl_router = AirflowRouter(
     tags=["HumanInTheLoop"],
     dependencies=[Depends(refuse_nul_in_url)],
     responses=create_openapi_http_exception_doc([status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN]),
@@ -73,6 +75,9 @@ def to_body(row: HITLDetail, ti_state: Any, user: BaseUser) -> HITLDetailBody:
     params_input = row.params_input
     if row.responded_by_id != str(user.get_id()):
         params_input = mask_params(row.params, params_input)
+    undelivered = dict(row.undelivered_answer) if row.undelivered_answer else None
+    if undelivered and (undelivered.get("responded_by_user") or {}).get("id") != str(user.get_id()):
+        undelivered["params_input"] = mask_params(row.params, undelivered.get("params_input"))
     return HITLDetailBody(
         task_instance=HITLTaskInstance(
             id=row.ti_id,
@@ -103,6 +108,7 @@ def to_body(row: HITLDetail, ti_state: Any, user: BaseUser) -> HITLDetailBody:
         response_channel=row.response_channel,
         override=row.override,
         resumed_at=row.resumed_at,
+        undelivered_answer=HITLUndeliveredAnswer.model_validate(undelivered) if undelivered else None,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import Depends, HTTPException, Query, status
 
 from airflow.api_fastapi.common.db.common import SessionDep
+from airflow.api_fastapi.common.router import AirflowRouter
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.hitl.api.datamodels.hitl_groups import (
@@ -21,7 +22,7 @@ from airflow.hitl.services import groups as group_service
 from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import count_by_status
 
-groups_router = APIRouter(
+groups_router = AirflowRouter(
     prefix="/hitl",
     tags=["HumanInTheLoop"],
     dependencies=[Depends(refuse_nul_in_url)],

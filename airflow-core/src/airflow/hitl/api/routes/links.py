@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import HTTPException, status
 from fastapi.responses import FileResponse, JSONResponse
 
 from airflow.api_fastapi.common.db.common import SessionDep
+from airflow.api_fastapi.common.router import AirflowRouter
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.hitl.api.datamodels.hitl_details import HITLUser
@@ -24,7 +25,7 @@ from airflow.hitl.config import get_settings
 from airflow.hitl.links import request_view_path
 from airflow.hitl.services.links import LinkResult, use_link
 
-links_router = APIRouter(prefix="/links", tags=["HumanInTheLoopLinks"])
+links_router = AirflowRouter(prefix="/links", tags=["HumanInTheLoopLinks"])
 
 PAGES = Path(__file__).resolve().parents[2] / "static" / "links"
 ASSETS = {"link.js": "text/javascript", "link.css": "text/css"}
