@@ -9,10 +9,17 @@ On one stack (``--stack``, default sqlite), one run at a time:
     settle time);
 (c) the machine's floor: two plain tasks, first task success -> second task success.
 
+``--no-reader`` measures only registration, as it happens with nobody reading: each run's request
+row is looked for in the database directly every 10 ms (no API call touches the HITL routes), on
+any layout: ``--stack sqlite`` (one API server process), ``postgres`` (two), ``postgres-split``
+(``--apps core`` + ``--apps execution``), and with ``--extra-api-server`` a second API server on
+another port sharing the database (as on another host).
+
 Run from the repository root::
 
     .venv/bin/python -m tests.benchmarks.latency --runs 10
     .venv/bin/python -m tests.benchmarks.latency --runs 3 --stack postgres
+    .venv/bin/python -m tests.benchmarks.latency --no-reader --runs 30 --stack postgres-split
 
 Figures are printed, never asserted.
 """
@@ -22,6 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +51,7 @@ from tests.stress.common import (
 )
 
 if TYPE_CHECKING:
-    from tests.system.airflow_stack import ApiClient
+    from tests.system.airflow_stack import AirflowStack, ApiClient
 
 DAG_FILE = Path(__file__).parent / "dags" / "hitl_bench_dags.py"
 GATE_DAG, FLOOR_DAG = "hitl_bench_latency", "hitl_bench_floor"
@@ -127,6 +135,81 @@ def gated_run(api: ApiClient, mode: str, settle: float, timeout: float) -> GateR
     record.after_state, record.after_end = after["state"], parse_ts(after["end_date"])
     record.resumed_at = parse_ts(api.get_request(GATE_DAG, run_id, GATE).json()["resumed_at"])
     return record
+
+
+def as_epoch(value: Any) -> float:
+    """A timestamp read from the database (a datetime on PostgreSQL, text on SQLite), in UTC."""
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+def registration_run(stack: AirflowStack, api: ApiClient, timeout: float) -> float | None:
+    """Deferral -> request row in the database, with nobody reading (the database polled every 10 ms)."""
+    run_id = api.trigger(GATE_DAG)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = stack.sql(
+            "SELECT deferred_at FROM hitl_request WHERE dag_id = :d AND run_id = :r", d=GATE_DAG, r=run_id
+        )
+        if rows:
+            return time.time() - as_epoch(rows[0][0])
+        time.sleep(0.01)
+    return None
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    pick = lambda share: ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]  # noqa: E731
+    return f"p50 {pick(0.5):.3f} s, p95 {pick(0.95):.3f} s, max {ordered[-1]:.3f} s (n={len(values)})"
+
+
+def no_reader(args: argparse.Namespace) -> int:
+    """``--no-reader``: registration latency with nobody reading, on one layout."""
+    config = stack_config(args.stack)
+    reason = skip_reason(config)
+    if reason:
+        print(f"Cannot run on {args.stack}: {reason}")
+        return 1
+    latencies: list[float] = []
+    missing = 0
+    try:
+        with running_stack(config, [DAG_FILE], keep=args.keep) as stack:
+            api = stack.client("admin")
+            api.wait_for_dag(GATE_DAG, timeout=180)
+            with stack.extra_api_server() if args.extra_api_server else nullcontext():
+                for i in range(args.runs):
+                    took = registration_run(stack, api, args.timeout)
+                    if took is None:
+                        missing += 1
+                    else:
+                        latencies.append(took)
+                    log(f"run {i + 1}/{args.runs}: deferral -> registered {took}")
+                holders = stack.sql("SELECT holder FROM hitl_lease WHERE name = 'lifecycle'")
+    except StackFailed as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return 1
+    layout = args.stack + (
+        " + a second API server (another port, same database)" if args.extra_api_server else ""
+    )
+    print()
+    print(f"layout: {layout}; API server processes per server: {config.api_workers}")
+    print(
+        f"deferral -> request registered, nobody reading: {percentiles(latencies)}; never registered: {missing}"
+    )
+    print(f"lifecycle lease holder at the end: {holders[0][0] if holders else None}")
+    print(
+        "\nMethod: 'deferral' is the request row's deferred_at (the trigger's created_date, set in the\n"
+        "transaction that defers the task); 'registered' is this script's clock at the first of its\n"
+        "10 ms database polls that found the row. Nothing reads the HITL API meanwhile."
+    )
+    return 0
 
 
 def floor_run(api: ApiClient, timeout: float) -> dict[str, Any]:
@@ -215,7 +298,7 @@ def report(
     print(
         "Method: 'deferral' is the gate's trigger created_date from GET .../taskInstances/gate (the\n"
         "execution API creates the trigger row in the transaction that sets the task to deferred).\n"
-        "A request is registered by the first HITL read after the deferral (its created_at is the\n"
+        "The request lifecycle registers the request in the background (its created_at is the\n"
         "deferral); 'first 200 seen' is this script's clock at the first 200 of its 10 ms detail\n"
         "polling. 'answer' is the server's responded_at; 'leaves\n"
         "deferred' is the first core-API poll (10 ms) that saw another state; task success times are\n"
@@ -228,8 +311,16 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="runs per path (settled, instant, floor)")
-    parser.add_argument("--stack", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--stack", choices=["sqlite", "postgres", "postgres-split"], default="sqlite")
     parser.add_argument("--timeout", type=float, default=180, help="per run, seconds")
+    parser.add_argument(
+        "--no-reader", action="store_true", help="only deferral -> registered, with nobody reading"
+    )
+    parser.add_argument(
+        "--extra-api-server",
+        action="store_true",
+        help="with --no-reader: a second API server on the database",
+    )
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured floor runs first")
     parser.add_argument(
         "--settle-seconds",
@@ -239,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the stack's files (logs) afterwards")
     args = parser.parse_args(argv)
+    if args.no_reader:
+        return no_reader(args)
     config = stack_config(args.stack, settle_env(args.settle_seconds))
     reason = skip_reason(config)
     if reason:

@@ -17,10 +17,24 @@ over N subjects), waits until all N are deferred and visible through the API, an
 ``max_map_length``); creating that many deferred tasks takes a long time on a small machine
 (each mapped task instance runs once on the LocalExecutor before it defers).
 
+``--lifecycle 0,1000,10000`` measures the API server side instead: for each number of pending
+requests, a fresh PostgreSQL database is seeded the way ``tests/benchmarks/inbox_queries.py`` does
+(ten requests per pending one; deferred task instances and triggers as Airflow has them, so the
+request lifecycle sees exactly what it would see; no scheduler or triggerer runs, so nothing
+changes them), then:
+
+* the request lifecycle's rounds are run in this process for ``--seconds`` with every SQL
+  statement counted and timed (statements per second, database time per second, this process's
+  CPU per second, the reconcile's own statement time);
+* a real API server with two worker processes (one holds the lifecycle lease) runs alone on it for
+  ``--seconds`` with nobody reading: its process tree's CPU, and PostgreSQL's commits and rows read
+  per second for the database.
+
 Run from the repository root::
 
     .venv/bin/python -m tests.benchmarks.waiting_cost --requests 1000 --seconds 60
     .venv/bin/python -m tests.benchmarks.waiting_cost --requests 50 --seconds 20 --stack postgres
+    .venv/bin/python -m tests.benchmarks.waiting_cost --lifecycle 0,1000,10000 --seconds 30
 
 Figures are printed, never asserted.
 """
@@ -320,6 +334,172 @@ def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace
     )
 
 
+def pg_activity(database: str) -> tuple[int, int]:
+    """(commits, rows returned) of ``database`` so far (pg_stat_database)."""
+    import psycopg2
+
+    conn = psycopg2.connect(PG_ADMIN_URL, connect_timeout=5)
+    conn.autocommit = True
+    try:
+        cursor = conn.cursor()
+        cursor.execute(
+            "SELECT xact_commit, tup_returned + tup_fetched FROM pg_stat_database WHERE datname = %s",
+            (database,),
+        )
+        commits, rows = cursor.fetchone()
+        return int(commits), int(rows)
+    finally:
+        conn.close()
+
+
+def lifecycle_rounds(stack: AirflowStack, seconds: float) -> dict[str, float]:
+    """The lifecycle's rounds in this process for ``seconds``: statements and their time."""
+    import os
+
+    os.environ.update(stack.env())
+    from sqlalchemy import event
+
+    from airflow import settings
+    from airflow.hitl.config import get_settings
+    from airflow.hitl.services.lifecycle import WATERMARK_LOOKBACK, RequestLifecycle
+
+    settings.SQL_ALCHEMY_CONN = stack.sql_alchemy_conn
+    settings.configure_orm()
+    assert settings.engine is not None
+    counted = {"statements": 0, "db_seconds": 0.0, "reconcile_seconds": 0.0}
+    started_at: dict[int, float] = {}
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        started_at[id(cursor)] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        took = time.perf_counter() - started_at.pop(id(cursor), time.perf_counter())
+        counted["statements"] += 1
+        counted["db_seconds"] += took
+        if (
+            "NOT (EXISTS (SELECT" in statement
+            and "task_instance.try_number = hitl_request.try_number" in statement
+        ):
+            counted["reconcile_seconds"] += took
+
+    lifecycle = RequestLifecycle(holder="waiting-cost-benchmark")
+    interval = get_settings().lifecycle_interval
+    # Taking the lease (a catch-up over everything) and the first WATERMARK_LOOKBACK seconds (every
+    # round compares all waiting tries until the watermark's first sample is old enough) are not
+    # the steady state: they run unmeasured.
+    warm_until = time.monotonic() + WATERMARK_LOOKBACK + 1
+    while time.monotonic() < warm_until:
+        lifecycle.tick()
+        time.sleep(interval)
+    event.listen(settings.engine, "before_cursor_execute", before)
+    event.listen(settings.engine, "after_cursor_execute", after)
+    cpu_before, begin = time.process_time(), time.monotonic()
+    rounds = 0
+    while time.monotonic() - begin < seconds:
+        round_started = time.monotonic()
+        lifecycle.tick()
+        rounds += 1
+        time.sleep(max(0.0, interval - (time.monotonic() - round_started)))
+    elapsed = time.monotonic() - begin
+    cpu = time.process_time() - cpu_before
+    event.remove(settings.engine, "before_cursor_execute", before)
+    event.remove(settings.engine, "after_cursor_execute", after)
+    lifecycle.stop()
+    settings.dispose_orm()
+    return {
+        "rounds": rounds,
+        "statements_per_s": counted["statements"] / elapsed,
+        "db_ms_per_s": 1000 * counted["db_seconds"] / elapsed,
+        "reconcile_ms": 1000
+        * counted["reconcile_seconds"]
+        / max(1, round(elapsed / get_settings().reconcile_interval)),
+        "cpu_ms_per_s": 1000 * cpu / elapsed,
+    }
+
+
+def lifecycle_cost(levels: list[int], seconds: float) -> int:
+    """``--lifecycle``: the API server's background work with 0, 1,000, 10,000 pending requests."""
+    import tempfile
+    from dataclasses import replace
+
+    from tests.benchmarks.inbox_queries import BENCH, TASKS_PER_RUN, seed
+    from tests.system.airflow_stack import AirflowStack
+
+    reason = skip_reason(BENCH)
+    if reason:
+        print(f"Cannot run: {reason}")
+        return 1
+    rows = []
+    for pending in levels:
+        # [hitl] settings as deployed (the test stacks check deleted runs every second).
+        config = replace(BENCH, api_workers=2, extra_env={"AIRFLOW__HITL__DELETED_RUNS_CHECK_INTERVAL": "60"})
+        stack = AirflowStack(config, Path(tempfile.mkdtemp(prefix="hitl-bench-lifecycle-")))
+        try:
+            stack.prepare()
+            if pending:
+                seed(stack, pending * TASKS_PER_RUN)
+            log(f"{pending} pending: the lifecycle's rounds in this process for {seconds:.0f}s")
+            rounds = lifecycle_rounds(stack, seconds)
+            stack.start(components=(), fresh=False)
+            sampler = TreeSampler(
+                next(p.pid for n, p in stack.processes.items() if n.startswith("api-server"))
+            )
+            time.sleep(10)  # the lease passes from this process (expired) to a server process
+            log(f"{pending} pending: an API server alone, nobody reading, for {seconds:.0f}s")
+            commits_before, read_before = pg_activity(stack.pg_database or "")
+            sampler.sample()
+            cpu = []
+            begin = time.monotonic()
+            while time.monotonic() - begin < seconds:
+                time.sleep(1.0)
+                cpu.append(sampler.sample()["cpu"])
+            elapsed = time.monotonic() - begin
+            commits_after, read_after = pg_activity(stack.pg_database or "")
+            holder = stack.sql("SELECT holder FROM hitl_lease WHERE name = 'lifecycle'")
+            rows.append(
+                [
+                    pending,
+                    pending * TASKS_PER_RUN if pending else 0,
+                    rounds["rounds"],
+                    f"{rounds['statements_per_s']:.1f}",
+                    f"{rounds['db_ms_per_s']:.2f}",
+                    f"{rounds['reconcile_ms']:.1f}",
+                    f"{rounds['cpu_ms_per_s']:.1f}",
+                    f"{statistics.mean(cpu):.2f}",
+                    f"{(commits_after - commits_before) / elapsed:.1f}",
+                    f"{(read_after - read_before) / elapsed:,.0f}",
+                    "yes" if holder and holder[0][0] and holder[0][0] != "waiting-cost-benchmark" else "no",
+                ]
+            )
+        finally:
+            stack.stop()
+    print()
+    print_table(
+        [
+            "pending",
+            "requests",
+            "rounds",
+            "stmts/s",
+            "db ms/s",
+            "reconcile ms",
+            "cpu ms/s",
+            "api-server CPU%",
+            "pg commits/s",
+            "pg rows read/s",
+            "server took lease",
+        ],
+        rows,
+    )
+    print(
+        "\nstmts/s, db ms/s, cpu ms/s: the lifecycle's rounds in this process (every SQL statement\n"
+        "counted and timed; db ms/s includes the network round trips). reconcile ms: its one\n"
+        "statement over all open requests, once per [hitl] reconcile_interval. api-server CPU%: a\n"
+        "real API server (2 worker processes) alone on the database with nobody reading (100 = one\n"
+        "core); pg commits/s and rows read/s: pg_stat_database of that database over the same window."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", choices=["sqlite", "postgres"], default="sqlite")
@@ -330,7 +510,14 @@ def main(argv: list[str] | None = None) -> int:
         "--create-timeout", type=float, default=None, help="seconds to create them (default 300 + 2 s each)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the stack's files (logs) afterwards")
+    parser.add_argument(
+        "--lifecycle",
+        default=None,
+        help="comma-separated numbers of pending requests: measure the API server's background work",
+    )
     args = parser.parse_args(argv)
+    if args.lifecycle is not None:
+        return lifecycle_cost([int(n) for n in args.lifecycle.split(",")], args.seconds)
     if args.requests < 1 or args.seconds < 1:
         parser.error("--requests and --seconds must be >= 1")
     capacity = max(1000, args.requests)

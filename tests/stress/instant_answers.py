@@ -56,6 +56,13 @@ ANSWER = ["Approve"]
 # The execution API's log when a worker starts a task instance that is not queued (yet).
 TI_DETAILS = re.compile(r"Retrieved task instance details dag_id=(?P<dag_id>\S+) .*?ti_id=(?P<ti_id>[\w-]+)")
 START_CONFLICT = re.compile(r"Cannot start Task Instance in invalid state .*?ti_id=(?P<ti_id>[\w-]+)")
+# The scheduler reading an executor's report (for the gate's first try: the deferring run's).
+REPORT_READ = re.compile(
+    r"^\[(?P<at>[^\]]+)\] \{scheduler_job_runner\.py:\d+\} INFO - Received executor event with state "
+    r"(?P<state>\w+) for task instance TaskInstanceKey\(dag_id='(?P<dag_id>[^']+)', task_id='gate', "
+    r"run_id='(?P<run_id>[^']+)', try_number=1,",
+    re.MULTILINE,
+)
 FINISHED = {"success", "failed"}
 GATE_ENDED = {"success", "failed", "skipped", "upstream_failed", "removed"}
 ENDED_CHECK = 2.0  # seconds between checks that a gate whose request is awaited has not ended
@@ -80,6 +87,7 @@ class RunRecord:
     answer_detail: str = ""
     responded_at: float | None = None  # server's record of the (first) answer
     deferred_at: float | None = None  # the gate's trigger created_date (the deferral)
+    report_read_at: float | None = None  # the scheduler read the deferring run's executor report
     reasked: int = 0  # later tries' requests answered again
     missing_retry_request: int | None = None  # a later try waits but its request never showed
     run_state: str | None = None
@@ -393,6 +401,9 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
     for o in outcomes:
         ok = [r for r in o.records if r.answered]
         figures = {
+            "deferral -> executor report read": [
+                r.report_read_at - r.deferred_at for r in o.records if r.report_read_at and r.deferred_at
+            ],
             "deferral -> answer recorded": [
                 r.responded_at - r.deferred_at for r in ok if r.responded_at and r.deferred_at
             ],
@@ -412,7 +423,9 @@ def report(outcomes: list[Outcome], settle: dict[str, Any]) -> None:
     print_table(timing_headers, timing_rows)
     print()
     print("Timestamps: 'answer' is the server's responded_at, 'gate/downstream success' the task")
-    print("instances' end_date, 'deferral' the gate's trigger created_date (all from the REST API).")
+    print("instances' end_date, 'deferral' the gate's trigger created_date (all from the REST API);")
+    print("'executor report read': the scheduler's log line for the deferring run's executor event (the")
+    print("moment after which resuming cannot race it; no row in the database records it).")
     print("'resume races': the scheduler failed the gate because the executor's report of its deferring")
     print("run came after the resume (what resume_settle_seconds prevents). 'start races': a task failed")
     print("because a LocalExecutor worker started it before the scheduler committed it as queued (409 from")
@@ -472,6 +485,10 @@ def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
         if record is not None:
             record.mismatches.append((match["task_id"], match["reported"], match["state"]))
             found += 1
+    for match in REPORT_READ.finditer(text):
+        record = by_run.get(match["run_id"])
+        if record is not None and record.report_read_at is None:
+            record.report_read_at = parse_ts(match["at"].replace("+0000", "+00:00"))
     api_log = (stack.logs / "api-server.log").read_text(errors="replace")
     dag_of_ti = {m["ti_id"]: m["dag_id"] for m in TI_DETAILS.finditer(api_log)}
     conflicts = Counter(dag_of_ti.get(m["ti_id"]) for m in START_CONFLICT.finditer(api_log))

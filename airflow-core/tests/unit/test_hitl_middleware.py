@@ -32,8 +32,7 @@ async def send(message):
 def apps():
     airflow_app = FakeApp("airflow")
     hitl_app = FakeApp("hitl")
-    middleware = HITLRoutesMiddleware(airflow_app)
-    middleware._hitl_app = hitl_app
+    middleware = HITLRoutesMiddleware(airflow_app, build=lambda: hitl_app)
     return middleware, airflow_app, hitl_app
 
 
@@ -150,7 +149,7 @@ def test_the_hitl_app_is_reused_across_requests(apps):
     call(middleware, http("/api/v2/hitl/a"))
     call(middleware, http("/api/v2/dags"))
     call(middleware, http("/api/v2/hitl/b"))
-    assert middleware._hitl_app is hitl_app
+    assert middleware.routed_app is hitl_app
     assert [c[0]["path"] for c in hitl_app.calls] == ["/api/v2/hitl/a", "/api/v2/hitl/b"]
     assert [c[0]["path"] for c in airflow_app.calls] == ["/api/v2/dags"]
 
@@ -165,5 +164,5 @@ def test_the_hitl_app_is_not_built_until_a_hitl_request_arrives():
     middleware = HITLRoutesMiddleware(airflow_app)
     call(middleware, http("/api/v2/dags"))
     call(middleware, {"type": "lifespan"})
-    assert middleware._hitl_app is None
+    assert middleware.routed_app is None
     assert len(airflow_app.calls) == 2

@@ -16,13 +16,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from airflow.hitl import __version__
 from airflow.hitl.api.nav_entry import NAV_SCRIPT_ROUTE, nav_entry_script
 from airflow.hitl.api.routes.hitl_details import hitl_router
 from airflow.hitl.api.routes.hitl_groups import groups_router
 from airflow.hitl.api.routes.links import links_router
+from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.lifecycle import request_lifecycle
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,15 @@ def create_api_app() -> FastAPI:
     )
     app.include_router(hitl_router, prefix=API_PREFIX)
     app.include_router(groups_router, prefix=API_PREFIX)
+    app.add_exception_handler(HITLServiceError, service_error_response)
     return app
+
+
+def service_error_response(request: Request, err: Exception) -> JSONResponse:
+    """A refused operation of the services (:mod:`airflow.hitl.services.errors`) as its HTTP answer,
+    in FastAPI's shape (``{"detail": ...}``): the one place where refusals are translated."""
+    assert isinstance(err, HITLServiceError)
+    return JSONResponse({"detail": err.detail}, status_code=err.status_code)
 
 
 @asynccontextmanager

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+
+from airflow.hitl.api.paths import route_path
 
 HITL_PATHS = re.compile(
     r"^/api/v2/(?:"
@@ -15,12 +18,16 @@ HITL_PATHS = re.compile(
 
 
 class PathRoutingMiddleware:
-    """Root ASGI middleware: HTTP requests whose path (without Airflow's root path) ``matches``
-    go to the app ``target()`` builds on first use; everything else passes through untouched."""
+    """
+    Root ASGI middleware: HTTP requests whose path (without Airflow's root path) ``matches`` go to
+    the app ``build`` (default: :meth:`target`) makes on first use; everything else passes through
+    untouched. Built lazily: Airflow loads plugins in processes that never serve a request.
+    """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, build: Callable[[], Any] | None = None) -> None:
         self.app = app
-        self._target: Any = None
+        self._build = build or self.target
+        self.routed_app: Any = None  # the app requests are handed to, once built
 
     def matches(self, path: str) -> bool:
         raise NotImplementedError
@@ -30,9 +37,9 @@ class PathRoutingMiddleware:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and self.matches(route_path(scope)):
-            if self._target is None:
-                self._target = self.target()
-            await self._target(scope, receive, send)
+            if self.routed_app is None:
+                self.routed_app = self._build()
+            await self.routed_app(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -47,20 +54,3 @@ class HITLRoutesMiddleware(PathRoutingMiddleware):
         from airflow.hitl.api.app import api_app
 
         return api_app()
-
-    @property
-    def _hitl_app(self) -> Any:
-        return self._target
-
-    @_hitl_app.setter
-    def _hitl_app(self, app: Any) -> None:
-        self._target = app
-
-
-def route_path(scope: dict) -> str:
-    """The request path without the ASGI root path (Airflow's ``[api] base_url`` path, if any)."""
-    path: str = scope.get("path", "")
-    root = scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    return path

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.responses import FileResponse
 
 from airflow.hitl import __version__
-from airflow.hitl.api.middleware import route_path
+from airflow.hitl.api.paths import route_path
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 NAV_SCRIPT = STATIC_DIR / "nav-entry.js"

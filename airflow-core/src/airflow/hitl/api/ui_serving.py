@@ -24,7 +24,8 @@ from typing import Any
 
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
-from airflow.hitl.api.middleware import PathRoutingMiddleware, route_path
+from airflow.hitl.api.middleware import PathRoutingMiddleware
+from airflow.hitl.api.paths import route_path
 
 UI_PREFIX = "/required_actions"
 UI_DIST = Path(__file__).resolve().parents[1] / "ui_dist"

@@ -77,8 +77,8 @@ class HITLDetail(Base):
     params = Column(JSON, nullable=False, default=dict)
     assigned_users = Column(JSON, nullable=False, default=list)
     assigned_groups = Column(JSON, nullable=False, default=list)
-    # Whether anybody is assigned (users or groups): "pending for me" reads unassigned requests of
-    # editable DAGs from an index instead of a NOT EXISTS over the assignees.
+    # Whether anybody is assigned (users or groups): "pending for me" finds unassigned requests of
+    # editable DAGs in an index instead of a NOT EXISTS over the assignees.
     has_assignees = Column(Boolean, nullable=False, default=False, server_default=false())
     created_at = Column(UtcDateTime, nullable=False)
     deferred_at = Column(UtcDateTime, nullable=False)

@@ -44,7 +44,6 @@ from airflow.hitl.api.security import ReadableDagIdsDep, editable_dag_ids
 from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail
 from airflow.hitl.request import mask_params
-from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user, waiting_for_user
 from airflow.hitl.services.registry import TaskKey, same_task
 from airflow.hitl.services.requests import get_request
@@ -64,10 +63,6 @@ ALL = "~"
 
 # The channels a client may name; "link" answers come only through prepared links.
 AnswerChannel = Literal["api", "ui", "cli"]
-
-
-def service_error(err: HITLServiceError) -> HTTPException:
-    return HTTPException(err.status_code, err.detail)
 
 
 def to_body(row: HITLDetail, ti_state: Any, user: BaseUser) -> HITLDetailBody:
@@ -121,13 +116,9 @@ def with_ti_state():
 
 def read_request(session: Session, task: TaskKey, try_number: int | None, user: BaseUser) -> HITLDetailBody:
     """One request (the latest try's, or ``try_number``'s) with its task state, or 404."""
-    try:
-        row = get_request(session, task, try_number=try_number)
-    except HITLServiceError as err:
-        raise service_error(err) from err
+    row = get_request(session, task, try_number=try_number)
     ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
     decision = may_answer_now(session, user, row)
-    session.commit()
     return to_body(row, ti_state, user).model_copy(
         update={
             "can_respond": decision.allowed,
@@ -173,7 +164,10 @@ def list_hitl_details(
     responded_by_user_id: str | None = None,
 ) -> HITLDetailCollection:
     """Requests of a DAG run (``~`` for all DAGs or all runs), newest first by default."""
-    query = with_ti_state().where(HITLDetail.dag_id.in_(readable_dag_ids))
+    # The page's ids first (the filters and the sort read only indexed columns), then the 50 rows
+    # with their task state: joining the task instances before the limit cost a lookup per match
+    # (10,000 pending: 20-60 ms; see contributing-docs/architecture.md, "Inbox queries").
+    query = select(HITLDetail.id).where(HITLDetail.dag_id.in_(readable_dag_ids))
     if dag_id != ALL:
         query = query.where(HITLDetail.dag_id == dag_id)
     if dag_run_id != ALL:
@@ -199,10 +193,14 @@ def list_hitl_details(
         limit=limit,
         session=session,
     )
-    rows = session.execute(query).all()
-    session.commit()
+    page = list(session.scalars(query))
+    found = {
+        row.id: (row, ti_state)
+        for row, ti_state in session.execute(with_ti_state().where(HITLDetail.id.in_(page)))
+    }
     return HITLDetailCollection(
-        hitl_details=[to_body(row, ti_state, user) for row, ti_state in rows], total_entries=total
+        hitl_details=[to_body(*found[request_id], user) for request_id in page if request_id in found],
+        total_entries=total,
     )
 
 
@@ -280,18 +278,16 @@ def update_hitl_detail(
                 }
             ],
         )
-    try:
-        row = respond_to_request(
-            session,
-            task=(dag_id, dag_run_id, task_id, map_index),
-            user=user,
-            chosen_options=body.chosen_options,
-            params_input=body.params_input,
-            channel=x_hitl_channel,
-        )
-    except HITLServiceError as err:
-        session.rollback()
-        raise service_error(err) from err
+    # Refusals (HITLServiceError) become their HTTP status in the app's exception handler; the
+    # session dependency rolls back what the attempt wrote.
+    row = respond_to_request(
+        session,
+        task=(dag_id, dag_run_id, task_id, map_index),
+        user=user,
+        chosen_options=body.chosen_options,
+        params_input=body.params_input,
+        channel=x_hitl_channel,
+    )
     assert row.responded_by_user is not None and row.responded_at is not None
     return HITLDetailResponse(
         responded_by=HITLUser(**row.responded_by_user),

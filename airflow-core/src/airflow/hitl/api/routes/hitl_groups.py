@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, HTTPException, Query, status
+from fastapi import Depends, Query, status
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.common.router import AirflowRouter
@@ -19,7 +19,6 @@ from airflow.hitl.api.parameters import PathUserId, refuse_nul_in_url
 from airflow.hitl.api.security import EditableDagIdsDep, ReadableDagIdsDep, require_admin
 from airflow.hitl.models import HITLGroup
 from airflow.hitl.services import groups as group_service
-from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.inbox import count_by_status
 
 groups_router = AirflowRouter(
@@ -63,13 +62,6 @@ ADDED_MEMBER_LINKS = {
 }
 
 
-def _run(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except HITLServiceError as err:
-        raise HTTPException(err.status_code, err.detail) from err
-
-
 @groups_router.get("/counts")
 def get_hitl_counts(
     user: GetUserDep,
@@ -84,7 +76,6 @@ def get_hitl_counts(
     """
     dag_ids = readable_dag_ids & {dag_id} if dag_id else readable_dag_ids
     counts = count_by_status(session, dag_ids, user, editable_dag_ids)
-    session.commit()
     return HITLCounts(**counts)
 
 
@@ -97,7 +88,7 @@ def list_hitl_groups(user: GetUserDep, session: SessionDep) -> HITLGroupCollecti
 
 @groups_router.get("/groups/{name}", responses=create_openapi_http_exception_doc([status.HTTP_404_NOT_FOUND]))
 def get_hitl_group(name: str, user: GetUserDep, session: SessionDep) -> HITLGroupResponse:
-    return to_response(_run(group_service.get_group, session, name))
+    return to_response(group_service.get_group(session, name))
 
 
 @groups_router.post(
@@ -111,8 +102,7 @@ def get_hitl_group(name: str, user: GetUserDep, session: SessionDep) -> HITLGrou
 )
 def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResponse:
     """Create a responder group (admins only); members apply to pending requests at once."""
-    group = _run(
-        group_service.create_group,
+    group = group_service.create_group(
         session,
         name=body.name,
         description=body.description,
@@ -129,8 +119,7 @@ def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResp
     dependencies=[Depends(require_admin)],
 )
 def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -> HITLGroupResponse:
-    group = _run(
-        group_service.update_group,
+    group = group_service.update_group(
         session,
         name,
         description=body.description,
@@ -149,7 +138,7 @@ def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -
     dependencies=[Depends(require_admin)],
 )
 def delete_hitl_group(name: str, session: SessionDep) -> None:
-    _run(group_service.delete_group, session, name)
+    group_service.delete_group(session, name)
     session.commit()
 
 
@@ -163,7 +152,7 @@ def delete_hitl_group(name: str, session: SessionDep) -> None:
 )
 def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -> HITLGroupResponse:
     """Add a member (idempotent)."""
-    group, _ = _run(group_service.add_member, session, name, user_id)
+    group, _ = group_service.add_member(session, name, user_id)
     session.commit()
     return to_response(group)
 
@@ -174,6 +163,6 @@ def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -
     dependencies=[Depends(require_admin)],
 )
 def remove_hitl_group_member(name: str, user_id: str, session: SessionDep) -> HITLGroupResponse:
-    group = _run(group_service.remove_member, session, name, user_id)
+    group = group_service.remove_member(session, name, user_id)
     session.commit()
     return to_response(group)

@@ -1,5 +1,5 @@
-"""The request lifecycle: a lease for the background work, unassigned requests indexed, answers
-that the deadline overtook.
+"""The request lifecycle: a lease for the background work, an index that serves the inbox's filters
+and sort (with whether a request is assigned at all), answers that the deadline overtook.
 
 Revision ID: hitl_0002
 Revises: hitl_0001
@@ -30,10 +30,11 @@ def upgrade() -> None:
         "EXISTS (SELECT 1 FROM hitl_request_assignee a WHERE a.request_id = hitl_request.id)"
     )
     op.create_index(
-        "idx_hitl_request_status_has_assignees_dag_id",
+        "idx_hitl_request_inbox",
         "hitl_request",
-        ["status", "has_assignees", "dag_id", "created_at"],
+        ["status", "dag_id", "has_assignees", "created_at", "id"],
     )
+    op.create_index("idx_hitl_request_status_dag_id", "hitl_request", ["status", "dag_id"])
     op.create_table(
         "hitl_lease",
         sa.Column("name", sa.String(64), nullable=False),
@@ -46,7 +47,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("hitl_lease")
-    op.drop_index("idx_hitl_request_status_has_assignees_dag_id", table_name="hitl_request")
+    op.drop_index("idx_hitl_request_status_dag_id", table_name="hitl_request")
+    op.drop_index("idx_hitl_request_inbox", table_name="hitl_request")
     with op.batch_alter_table("hitl_request") as batch:
         batch.drop_column("undelivered_answer")
         batch.drop_column("has_assignees")
