@@ -53,6 +53,7 @@ WATERMARK_LOOKBACK = 10.0
 # A deadline check looks this far back; older unfired deadlines (no triggerer ran) are left to the
 # reconcile, so a stopped triggerer does not make every tick re-read them.
 DEADLINE_LOOKBACK = timedelta(seconds=60)
+MAX_PAUSE_AFTER_FAILURES = 60.0
 
 
 class TriggerWatermark:
@@ -121,14 +122,25 @@ class RequestLifecycle:
 
     def _run(self) -> None:
         interval = get_settings().lifecycle_interval
+        failures = 0
         while not self._stop.is_set():
             started = time.monotonic()
             try:
                 self.tick()
+                failures = 0
             except Exception:
+                failures += 1
                 self._leading = False  # take the lease (and catch up) afresh after an error
-                log.exception("HITL request lifecycle: this round failed; the next one retries")
-            self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
+                log.exception(
+                    "HITL request lifecycle: this round failed (%d in a row; is `airflow db migrate` done "
+                    "with [database] external_db_managers including airflow.hitl.db_manager.HITLDBManager?); "
+                    "retrying",
+                    failures,
+                )
+            # After repeated failures (a database that is down, tables that are missing) wait longer,
+            # up to a minute, instead of failing twice a second.
+            pause = interval if failures < 3 else min(MAX_PAUSE_AFTER_FAILURES, interval * 2**failures)
+            self._stop.wait(max(0.0, pause - (time.monotonic() - started)))
 
     def tick(self) -> bool:
         """One round: returns whether this process held the lease and did the work."""
