@@ -13,21 +13,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tests.system.airflow_stack import AirflowStack
 
-# One process trying to hold the lease every 50 ms, for ``seconds`` after the file ``wait_for``
-# exists (at once if it is "-"); it writes the file ``held_marker`` when it first holds the lease.
-# Then it stops (and so stops renewing, as if it died). Prints the moments it held the lease.
+# One process trying to hold the lease every 50 ms once the file ``wait_for`` exists (at once if it
+# is "-"), until it has held it ``holds`` times or 30 s have passed; it writes the file
+# ``held_marker`` when it first holds the lease. Then it stops (and so stops renewing, as if it
+# died). Prints the moments it held the lease.
 CONTENDER = """
 import json, os, sys, time
 from airflow import settings
 from airflow.hitl.services import leases
 from airflow.utils.session import create_session
 settings.configure_orm()
-name, seconds, wait_for, held_marker = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+name, holds, wait_for, held_marker = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 while wait_for != "-" and not os.path.exists(wait_for):
     time.sleep(0.02)
-stop = time.time() + seconds
+stop = time.time() + 30
 held = []
-while time.time() < stop:
+while time.time() < stop and len(held) < holds:
     with create_session() as session:
         if leases.hold(session, "test-lease", name, ttl=0.5) is not None:
             held.append(time.time())
@@ -38,16 +39,16 @@ print(json.dumps(held))
 """
 
 
-def contend(database: AirflowStack, plan: dict[str, tuple[float, str, str]]) -> dict[str, list[float]]:
+def contend(database: AirflowStack, plan: dict[str, tuple[int, str, str]]) -> dict[str, list[float]]:
     processes = {
         name: subprocess.Popen(
-            [sys.executable, "-c", CONTENDER, name, str(seconds), wait, marker],
+            [sys.executable, "-c", CONTENDER, name, str(holds), wait, marker],
             env=database.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for name, (seconds, wait, marker) in plan.items()
+        for name, (holds, wait, marker) in plan.items()
     }
     held = {}
     for name, process in processes.items():
@@ -60,17 +61,16 @@ def contend(database: AirflowStack, plan: dict[str, tuple[float, str, str]]) -> 
 def test_one_process_holds_the_lease_and_another_takes_over_only_after_it_expires(
     migrated: AirflowStack,
 ) -> None:
-    # "first" takes the free lease and renews it for 3 s, then stops (as if it died); "second"
-    # starts trying once "first" holds it, for 5 s.
+    # "first" takes the free lease and renews it 20 times, then stops (as if it died); "second"
+    # starts trying once "first" holds it, until it has held it 5 times.
     marker = str(migrated.home / f"lease-held-{time.time_ns()}")
-    held = contend(migrated, {"first": (3.0, "-", marker), "second": (5.0, marker, marker + "-2")})
+    held = contend(migrated, {"first": (20, "-", marker), "second": (5, marker, marker + "-2")})
     first, second = held["first"], held["second"]
-    assert first, f"the first process took the free lease ({held})"
-    # It kept the lease while it renewed; the second got it only after it expired (0.5 s after
-    # the last renewal), never while it was held, and then kept it.
-    assert second, f"the lease was taken over ({held})"
+    assert len(first) == 20, f"the first process took the free lease and kept renewing it ({held})"
+    # The second got it only after it expired (0.5 s after the last renewal), never while it was
+    # held, and then kept it.
+    assert len(second) == 5, f"the lease was taken over ({held})"
     assert second[0] >= first[-1] + 0.5 - 0.05, held
-    assert len(second) > 20, held
 
 
 # Seeds DAG "rec" with three task tries that asked (each left its hitl_request XCom) and have no
@@ -204,7 +204,8 @@ with create_session() as session:
     session.execute(TaskInstance.__table__.update().where(TaskInstance.__table__.c.id == cleared.id).values(
         id=str(uuid.uuid4()), try_number=2, state="deferred"))
 with create_session() as session:
-    ended = registry.ended_request_ids(session)
+    # Other tests' requests share this database: only this scenario's are looked at.
+    ended = [i for i in registry.ended_request_ids(session) if session.get(HITLDetail, i).dag_id == "cl"]
     names = sorted(session.get(HITLDetail, i).task_id for i in ended)
     closed = registry.close_ended_requests(session, ended)
     again = registry.close_ended_requests(session, ended)
@@ -212,6 +213,9 @@ with create_session() as session:
     rows = {r.task_id: [r.status, r.closed_ti_state, r.chosen_options, bool(r.undelivered_answer)]
             for r in session.query(HITLDetail).filter(HITLDetail.dag_id == "cl")}
     audit = sorted((l.task_id, l.event) for l in session.query(Log).filter(Log.dag_id == "cl"))
+with create_session() as session:  # leave no waiting task behind for the other tests
+    session.query(HITLDetail).filter(HITLDetail.dag_id == "cl").delete()
+    session.query(TaskInstance).filter(TaskInstance.dag_id == "cl").delete()
 print(json.dumps({"ended": names, "closed": [len(closed), len(again)], "rows": rows, "audit": audit}))
 """
 

@@ -250,7 +250,7 @@ def ended_request_ids(
     retry that keeps its id (a scheduler-failed queued task) has a new try number.
     """
     still_waiting = exists().where(
-        cast(TI.id, String) == HITLDetail.ti_id,
+        TI.id == cast(HITLDetail.ti_id, TI.id.type),
         TI.state == TaskInstanceState.DEFERRED,
         TI.try_number == HITLDetail.try_number,
     )
@@ -280,15 +280,17 @@ def close_ended_requests(session: Session, ids: Sequence[int]) -> list[HITLDetai
     """
     closed = []
     for start in range(0, len(ids), _CHUNK):
+        # The task instance by its primary key (the id the try had): joining by the natural key let
+        # PostgreSQL scan every task instance of a run per request (thousands of mapped tasks).
         query = (
-            select(HITLDetail, TI.state, TI.try_number, TI.next_kwargs, TI.id)
-            .outerjoin(TI, same_task(HITLDetail))
+            select(HITLDetail, TI.state, TI.try_number, TI.next_kwargs)
+            .outerjoin(TI, TI.id == cast(HITLDetail.ti_id, TI.id.type))
             .where(HITLDetail.id.in_(ids[start : start + _CHUNK]), _open())
         )
-        for row, ti_state, ti_try, next_kwargs, ti_id in session.execute(query).all():
-            if ti_id is not None and str(ti_id) != row.ti_id and ti_try == row.try_number:
-                ti_state, next_kwargs = None, None  # another run's task (created again under this id)
-            elif ti_try != row.try_number:
+        for row, ti_state, ti_try, next_kwargs in session.execute(query).all():
+            if ti_try != row.try_number:
+                # Cleared (the next try has a new id), retried under the same id, or deleted: how
+                # the try ended is in Airflow's task instance history, if anywhere.
                 ti_state, next_kwargs = _try_outcome(session, row)
             read_status = row.status
             values = close_request(row, ti_state, next_kwargs)
