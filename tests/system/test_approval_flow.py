@@ -261,7 +261,14 @@ def test_a_run_deleted_and_created_again_under_its_run_id_asks_anew_and_the_dele
     )
     assert created.status_code == 200, created.text
     new = api.wait_for_state(EXAMPLE, run_id, GATE, {"deferred"})["id"]
-    request = api.get_request(EXAMPLE, run_id, GATE).json()
+    # The request lifecycle registers the new try in the background (within a round or two).
+    request = wait_for(
+        lambda: (found := api.get_request(EXAMPLE, run_id, GATE).json()).get("task_instance", {}).get("id")
+        == new
+        and found,
+        15,
+        "the new run's request",
+    )
     assert (request["task_instance"]["id"], request["status"]) == (new, "pending")
     assert new != deleted
     assert api.respond(EXAMPLE, run_id, GATE, ["Approve"]).status_code == 200
