@@ -97,11 +97,17 @@ def test_an_answer_soon_after_a_short_request_appears_is_used_or_refused(stack: 
         assert detail["status"] == "timed_out"
 
 
-def test_marking_a_waiting_task_cancels_its_request_with_nobody_reading(stack: AirflowStack) -> None:
-    api = stack.client("admin")
+def waiting_request(stack: AirflowStack, api: ApiClient) -> str:
+    """A run of the DAG whose gate waits for ever; returns once its request is in the database."""
     run_id = api.trigger(WAITING)
     deferred(api, WAITING, run_id)
     wait_for_row(stack, WAITING, run_id, "pending", timeout=10)
+    return run_id
+
+
+def test_marking_a_waiting_task_cancels_its_request_with_nobody_reading(stack: AirflowStack) -> None:
+    api = stack.client("admin")
+    run_id = waiting_request(stack, api)
     marked = api.http.patch(
         f"/api/v2/dags/{WAITING}/dagRuns/{run_id}/taskInstances/{GATE}", json={"new_state": "success"}
     )
@@ -112,9 +118,7 @@ def test_marking_a_waiting_task_cancels_its_request_with_nobody_reading(stack: A
 
 def test_clearing_a_waiting_task_cancels_the_try_and_registers_the_next(stack: AirflowStack) -> None:
     api = stack.client("admin")
-    run_id = api.trigger(WAITING)
-    deferred(api, WAITING, run_id)
-    wait_for_row(stack, WAITING, run_id, "pending", timeout=10)
+    run_id = waiting_request(stack, api)
     cleared = api.http.post(
         f"/api/v2/dags/{WAITING}/clearTaskInstances",
         json={"dry_run": False, "dag_run_id": run_id, "task_ids": [GATE], "only_failed": False},
@@ -162,9 +166,7 @@ def test_an_answer_in_the_settle_window_is_resumed_after_its_server_is_killed(st
         holder_api.http.base_url = httpx.URL(extra_url if holder == extra else stack.base_url)
         other_api.http.base_url = httpx.URL(stack.base_url if holder == extra else extra_url)
 
-        run_id = other_api.trigger(WAITING)
-        deferred(other_api, WAITING, run_id)
-        wait_for_row(stack, WAITING, run_id, "pending", timeout=10)
+        run_id = waiting_request(stack, other_api)
         answer = holder_api.respond(WAITING, run_id, GATE, ["Approve"])
         assert answer.status_code == 200, answer.text
         due = stack.sql(

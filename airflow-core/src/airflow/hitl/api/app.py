@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from airflow.hitl import __version__
 from airflow.hitl.api.nav_entry import NAV_SCRIPT_ROUTE, nav_entry_script
+from airflow.hitl.api.routes.hitl_counts import counts_router
 from airflow.hitl.api.routes.hitl_details import hitl_router
 from airflow.hitl.api.routes.hitl_groups import groups_router
 from airflow.hitl.api.routes.links import links_router
@@ -43,6 +44,7 @@ def create_api_app() -> FastAPI:
         redoc_url=None,
     )
     app.include_router(hitl_router, prefix=API_PREFIX)
+    app.include_router(counts_router, prefix=API_PREFIX)
     app.include_router(groups_router, prefix=API_PREFIX)
     app.add_exception_handler(HITLServiceError, service_error_response)
     return app

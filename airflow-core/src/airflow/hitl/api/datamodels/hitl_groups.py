@@ -64,13 +64,3 @@ class HITLGroupResponse(BaseModel):
 class HITLGroupCollection(BaseModel):
     groups: list[HITLGroupResponse]
     total_entries: int
-
-
-class HITLCounts(BaseModel):
-    """Requests per status, and those pending for the caller (directly or through groups)."""
-
-    pending: int
-    responded: int
-    timed_out: int
-    cancelled: int
-    pending_for_me: int

@@ -245,6 +245,9 @@ def get_hitl_detail_try(
         ]
     ),
     # 422 keeps FastAPI's own documentation: a list of {loc, msg, type}, like every 422 here.
+    # Read access is only the entry condition, on purpose: who may answer is decided per request
+    # by permissions.decide_responder (assigned users and groups need only read access to the DAG;
+    # unassigned requests need edit access to its task instances; admins override).
     dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
 )
 def update_hitl_detail(

@@ -1,25 +1,23 @@
-"""REST routes for responder groups (``/api/v2/hitl/groups``) and inbox counts."""
+"""REST routes for responder groups (``/api/v2/hitl/groups``)."""
 
 from __future__ import annotations
 
-from fastapi import Depends, Query, status
+from fastapi import Depends, status
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.common.router import AirflowRouter
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.hitl.api.datamodels.hitl_groups import (
-    HITLCounts,
     HITLGroupBody,
     HITLGroupCollection,
     HITLGroupPatchBody,
     HITLGroupResponse,
 )
 from airflow.hitl.api.parameters import PathUserId, refuse_nul_in_url
-from airflow.hitl.api.security import EditableDagIdsDep, ReadableDagIdsDep, require_admin
+from airflow.hitl.api.security import require_admin
 from airflow.hitl.models import HITLGroup
 from airflow.hitl.services import groups as group_service
-from airflow.hitl.services.inbox import count_by_status
 
 groups_router = AirflowRouter(
     prefix="/hitl",
@@ -60,23 +58,6 @@ ADDED_MEMBER_LINKS = {
     },
     "GetGroup": CREATED_GROUP_LINKS["GetGroup"],
 }
-
-
-@groups_router.get("/counts")
-def get_hitl_counts(
-    user: GetUserDep,
-    readable_dag_ids: ReadableDagIdsDep,
-    editable_dag_ids: EditableDagIdsDep,
-    session: SessionDep,
-    dag_id: str | None = Query(default=None, description="Count only this DAG's requests"),
-) -> HITLCounts:
-    """
-    How many requests are in each status, and how many are pending for the caller (for badges):
-    assigned to them or their groups, or assigned to nobody in a DAG they may edit.
-    """
-    dag_ids = readable_dag_ids & {dag_id} if dag_id else readable_dag_ids
-    counts = count_by_status(session, dag_ids, user, editable_dag_ids)
-    return HITLCounts(**counts)
 
 
 @groups_router.get("/groups")

@@ -339,7 +339,32 @@ class HITLOperator(BaseOperator):
         return result
 
 
-class ApprovalOperator(HITLOperator, SkipMixin):
+class FixedOptionsHITLOperator(HITLOperator, SkipMixin):
+    """
+    A ``HITLOperator`` whose options are fixed by the class (``fixed_options``, one may be chosen):
+    the base of ``ApprovalOperator`` and ``HITLTerminationOperator``.
+    """
+
+    fixed_options: tuple[str, ...] = ()
+    inherits_from_skipmixin = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        for fixed in ("options", "multiple"):
+            if fixed in kwargs:
+                raise HITLDefinitionError(
+                    f"{type(self).__name__} {kwargs.get('task_id')!r}: '{fixed}' is fixed "
+                    f"(options are {list(self.fixed_options)}, one may be chosen)"
+                )
+        super().__init__(options=list(self.fixed_options), multiple=False, **kwargs)
+
+    def skip_after(self, context: Context, result: dict[str, Any], *, everything: bool) -> dict[str, Any]:
+        """Keep ``result`` as the XCom, then skip downstream (Airflow may end the task in the skip)."""
+        context["ti"].xcom_push(key="return_value", value=result)
+        skip_downstream(self, context, everything=everything)
+        return result
+
+
+class ApprovalOperator(FixedOptionsHITLOperator):
     """
     Ask a person to approve or reject; reject skips what follows (or fails the task).
 
@@ -350,32 +375,24 @@ class ApprovalOperator(HITLOperator, SkipMixin):
 
     APPROVE = "Approve"
     REJECT = "Reject"
-    inherits_from_skipmixin = True
+    fixed_options = (APPROVE, REJECT)
 
     def __init__(
         self, *, ignore_downstream_trigger_rules: bool = False, fail_on_reject: bool = False, **kwargs: Any
     ) -> None:
-        for fixed in ("options", "multiple"):
-            if fixed in kwargs:
-                raise HITLDefinitionError(
-                    f"ApprovalOperator {kwargs.get('task_id')!r}: '{fixed}' is fixed "
-                    f"(options are {[self.APPROVE, self.REJECT]}, one may be chosen)"
-                )
-        super().__init__(options=[self.APPROVE, self.REJECT], multiple=False, **kwargs)
+        super().__init__(**kwargs)
         self.ignore_downstream_trigger_rules = ignore_downstream_trigger_rules
         self.fail_on_reject = fail_on_reject
 
     def process_result(self, context: Context, result: dict[str, Any]) -> Any:
         if result["chosen_options"] == [self.APPROVE]:
             return result
-        ti = context["ti"]
-        ti.xcom_push(key="return_value", value=result)
         who = (result["responded_by_user"] or {}).get("name") or "the deadline's default"
         if self.fail_on_reject:
+            context["ti"].xcom_push(key="return_value", value=result)
             raise HITLRejectedError(f"Rejected by {who}")
         self.log.info("Rejected by %s", who)
-        skip_downstream(self, context, everything=self.ignore_downstream_trigger_rules)
-        return result
+        return self.skip_after(context, result, everything=self.ignore_downstream_trigger_rules)
 
 
 def skip_downstream(operator: SkipMixin, context: Context, *, everything: bool) -> None:
@@ -480,7 +497,7 @@ class HITLEntryOperator(HITLOperator):
         super().__init__(options=options, defaults=defaults, **kwargs)
 
 
-class HITLTerminationOperator(HITLOperator, SkipMixin):
+class HITLTerminationOperator(FixedOptionsHITLOperator):
     """
     Ask a person whether the run goes on: ``Stop`` skips every downstream task (whatever their
     trigger rules, as ``ShortCircuitOperator`` with ``ignore_downstream_trigger_rules=True``),
@@ -489,20 +506,9 @@ class HITLTerminationOperator(HITLOperator, SkipMixin):
 
     STOP = "Stop"
     PROCEED = "Proceed"
-    inherits_from_skipmixin = True
-
-    def __init__(self, **kwargs: Any) -> None:
-        for fixed in ("options", "multiple"):
-            if fixed in kwargs:
-                raise HITLDefinitionError(
-                    f"HITLTerminationOperator {kwargs.get('task_id')!r}: '{fixed}' is fixed "
-                    f"(options are {[self.STOP, self.PROCEED]}, one may be chosen)"
-                )
-        super().__init__(options=[self.STOP, self.PROCEED], multiple=False, **kwargs)
+    fixed_options = (STOP, PROCEED)
 
     def process_result(self, context: Context, result: dict[str, Any]) -> Any:
         if result["chosen_options"] == [self.PROCEED]:
             return result
-        context["ti"].xcom_push(key="return_value", value=result)
-        skip_downstream(self, context, everything=True)
-        return result
+        return self.skip_after(context, result, everything=True)
