@@ -75,14 +75,18 @@ def respond_to_request(
     happen before the trigger fires the deadline, even if the lifecycle's API server dies first.
     """
     sync_task(session, task)
+    # What was found out about the task (a try registered, one that ended closed) stands whatever
+    # becomes of this answer: a refusal rolls back only the answer.
+    session.commit()
     row = get_request(session, task, try_number=try_number)
     ti = lock_task_instance(session, row)
-    ended = ended_request_ids(session, task=task)
+    ended = ended_request_ids(session, task=task)  # it may have stopped waiting just now
     if ended:
         close_ended_requests(session, ended)
     session.refresh(row)
     decision = may_answer_now(session, user, row)
     if decision.closed:
+        session.commit()  # keeps a close made under the lock; nothing else was written
         raise RequestClosed(f"This request takes no answers: {decision.reason}")
     if not decision.allowed:
         raise NotAllowed(f"You may not answer this request: {decision.reason}")
