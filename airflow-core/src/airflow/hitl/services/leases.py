@@ -32,8 +32,8 @@ def process_identity() -> str:
 
 @dataclass(frozen=True)
 class Taken:
-    """A lease this process holds now; ``previous_renewal`` is when the last holder renewed it
-    before this process took it over (None: renewed by this process, or never held before)."""
+    """A lease this process holds now; ``previous_renewal`` is when it was last renewed before this
+    call, by whichever process held it (None: nobody ever held it)."""
 
     taken_over: bool
     previous_renewal: datetime | None
@@ -62,7 +62,7 @@ def hold(session: Session, name: str, holder: str, ttl: float, now: datetime | N
     mine = lease.holder == holder
     if not mine and lease.expires_at is not None and lease.expires_at > now:
         return None
-    previous_renewal = None if mine else lease.renewed_at
+    previous_renewal = lease.renewed_at
     taken = session.execute(
         update(HITLLease)
         .where(
