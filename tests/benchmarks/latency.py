@@ -157,7 +157,10 @@ def registration_run(stack: AirflowStack, api: ApiClient, timeout: float) -> flo
             "SELECT deferred_at FROM hitl_request WHERE dag_id = :d AND run_id = :r", d=GATE_DAG, r=run_id
         )
         if rows:
-            return time.time() - as_epoch(rows[0][0])
+            took = time.time() - as_epoch(rows[0][0])
+            # Ends the run, so that Airflow's max_active_runs_per_dag (16) does not hold the next.
+            api.http.patch(f"/api/v2/dags/{GATE_DAG}/dagRuns/{run_id}", json={"state": "failed"})
+            return took
         time.sleep(0.01)
     return None
 
