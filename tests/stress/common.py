@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.system.airflow_stack import (
     POSTGRES,
+    POSTGRES_SPLIT,
     SQLITE,
     AirflowStack,
     ApiClient,
@@ -32,7 +33,7 @@ from tests.system.airflow_stack import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
-CONFIGS = {"sqlite": SQLITE, "postgres": POSTGRES}
+CONFIGS = {"sqlite": SQLITE, "postgres": POSTGRES, "postgres-split": POSTGRES_SPLIT}
 
 
 class StackFailed(RuntimeError):
