@@ -238,7 +238,7 @@ def create_requests(api: ApiClient, n: int, timeout: float) -> dict[str, Any]:
         # Task starts refused by Airflow 3.0.6's LocalExecutor start race: measure the rest.
         log(f"  {failed} of {n} mapped tasks failed before deferring; measuring the {deferred} that wait")
     all_deferred = time.monotonic() - started
-    first_total, first_read = pending_total(api)  # this read registers the requests
+    first_total, first_read = pending_total(api)
     visible_deadline = time.monotonic() + 120
     while first_total < deferred and time.monotonic() < visible_deadline:
         time.sleep(1)
@@ -272,7 +272,7 @@ def report(windows: list[Window], info: dict[str, Any], args: argparse.Namespace
         print(
             f"creating: {c['pending']} of {args.requests} deferred ({c['failed_before_deferring']} failed "
             f"first) {c['all_deferred_s']:.1f}s after the trigger; "
-            f"first pending-list read (registers them) {c['first_list_read_s']:.2f}s, "
+            f"first pending-list read {c['first_list_read_s']:.2f}s, "
             f"next read {c['second_list_read_s']:.2f}s; pending visible: {c['pending']}; task starts "
             f"refused (Airflow 3.0.6 LocalExecutor start race, apache/airflow#56010, retried): "
             f"{info.get('start_conflicts')}"
