@@ -232,7 +232,7 @@ class AirflowStack:
                 "PYTHONUNBUFFERED": "1",
                 # Prepared links on, and notification mail to the test's SMTP server
                 # (tests/system/test_links.py; turned-off links are tested in the unit tests).
-                "AIRFLOW__HITL__SHARED_LINKS_ENABLED": "True",
+                "AIRFLOW__HITL__PREPARED_LINKS_ENABLED": "True",
                 # Requests of deleted runs go within a second, not a minute (test_approval_flow.py).
                 "AIRFLOW__HITL__DELETED_RUNS_CHECK_INTERVAL": "1",
                 "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(

@@ -1,6 +1,6 @@
 """Prepared links end to end: a real SMTP server receives the notification, Chromium opens its links.
 
-The stacks run with ``[hitl] shared_links_enabled`` and send mail to :data:`SMTP_PORT`, where this
+The stacks run with ``[hitl] prepared_links_enabled`` and send mail to :data:`SMTP_PORT`, where this
 module's SMTP server listens. Links turned off by configuration are opened on a second API server
 of the same stack that has them turned off.
 """
@@ -286,7 +286,7 @@ def test_links_turned_off_by_configuration_show_a_clear_page_and_change_nothing(
     approve = links["Approve"]
     turned_off = ("refused", "Prepared links are turned off")
 
-    with stack.extra_api_server(AIRFLOW__HITL__SHARED_LINKS_ENABLED="False") as off_url:
+    with stack.extra_api_server(AIRFLOW__HITL__PREPARED_LINKS_ENABLED="False") as off_url:
         on_the_off_server = approve.replace(stack.base_url, off_url, 1)
         with browser() as context:
             page = logged_in_page(context, stack, "user", base_url=off_url)

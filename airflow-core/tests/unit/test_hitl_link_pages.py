@@ -31,7 +31,7 @@ class NoSession:
 
 @pytest.fixture
 def settings(monkeypatch):
-    current = {"value": HITLSettings(shared_links_enabled=True)}
+    current = {"value": HITLSettings(prepared_links_enabled=True)}
     monkeypatch.setattr("airflow.hitl.api.routes.links.get_settings", lambda: current["value"])
     return current
 
@@ -55,7 +55,7 @@ def logged_in(app):
 
 class TestTurnedOff:
     def test_the_page_says_so_and_has_no_script(self, client, settings):
-        settings["value"] = HITLSettings(shared_links_enabled=False)
+        settings["value"] = HITLSettings(prepared_links_enabled=False)
         response = client.get(f"/links/{A_LINK}")
         assert response.status_code == 403
         assert "Prepared links are turned off" in response.text
@@ -63,7 +63,7 @@ class TestTurnedOff:
         assert response.content == (PAGES / "disabled.html").read_bytes()
 
     def test_using_a_link_is_refused_without_touching_the_database(self, client, settings, logged_in):
-        settings["value"] = HITLSettings(shared_links_enabled=False)
+        settings["value"] = HITLSettings(prepared_links_enabled=False)
         response = client.post(f"/links/{A_LINK}")
         assert response.status_code == 403
         body = response.json()

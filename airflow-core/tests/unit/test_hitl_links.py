@@ -239,12 +239,12 @@ class TestLinkMismatch:
 class TestLinkExpiry:
     def test_the_links_own_expiry_applies_within_the_servers_maximum(self, link):
         token, _ = stored(link)
-        settings = HITLSettings(shared_link_max_lifetime_seconds=30 * 24 * 3600)
+        settings = HITLSettings(prepared_link_max_lifetime_seconds=30 * 24 * 3600)
         assert link_expiry(token, settings) == link.target.expiry
 
     def test_the_servers_maximum_caps_a_longer_expiry(self, link):
         token, _ = stored(link)
-        settings = HITLSettings(shared_link_max_lifetime_seconds=3600)
+        settings = HITLSettings(prepared_link_max_lifetime_seconds=3600)
         assert link_expiry(token, settings) == token.created_at + timedelta(hours=1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from airflow.configuration import conf
@@ -34,11 +35,11 @@ class HITLSettings:
         holding API server dies, another one takes over within this time.
     :param deleted_runs_check_interval: How often, in seconds, the lifecycle removes the requests
         of deleted DAG runs (and of deleted DAGs' runs).
-    :param shared_links_enabled: Whether tasks may mint prepared links for notifications and the
+    :param prepared_links_enabled: Whether tasks may mint prepared links for notifications and the
         API server accepts them (off unless configured).
-    :param shared_link_max_lifetime_seconds: A link expires at its request's deadline, but never
+    :param prepared_link_max_lifetime_seconds: A link expires at its request's deadline, but never
         later than this after it was made (also the lifetime of links to requests without one).
-    :param shared_link_base_url: The Airflow UI's address as people reach it, used in links;
+    :param prepared_link_base_url: The Airflow UI's address as people reach it, used in links;
         ``[api] base_url`` unless set.
     """
 
@@ -49,9 +50,9 @@ class HITLSettings:
     reconcile_interval: float = 5.0
     lifecycle_lease_seconds: float = 5.0
     deleted_runs_check_interval: float = 60.0
-    shared_links_enabled: bool = False
-    shared_link_max_lifetime_seconds: int = 7 * 24 * 3600
-    shared_link_base_url: str = DEFAULT_BASE_URL
+    prepared_links_enabled: bool = False
+    prepared_link_max_lifetime_seconds: int = 7 * 24 * 3600
+    prepared_link_base_url: str = DEFAULT_BASE_URL
 
 
 def get_settings() -> HITLSettings:
@@ -73,15 +74,39 @@ def get_settings() -> HITLSettings:
         deleted_runs_check_interval=conf.getfloat(
             SECTION, "deleted_runs_check_interval", fallback=defaults.deleted_runs_check_interval
         ),
-        shared_links_enabled=conf.getboolean(
-            SECTION, "shared_links_enabled", fallback=defaults.shared_links_enabled
+        prepared_links_enabled=conf.getboolean(
+            SECTION, _renamed("prepared_links_enabled"), fallback=defaults.prepared_links_enabled
         ),
-        shared_link_max_lifetime_seconds=conf.getint(
-            SECTION, "shared_link_max_lifetime_seconds", fallback=defaults.shared_link_max_lifetime_seconds
+        prepared_link_max_lifetime_seconds=conf.getint(
+            SECTION,
+            _renamed("prepared_link_max_lifetime_seconds"),
+            fallback=defaults.prepared_link_max_lifetime_seconds,
         ),
-        shared_link_base_url=(
-            conf.get(SECTION, "shared_link_base_url", fallback="")
+        prepared_link_base_url=(
+            conf.get(SECTION, _renamed("prepared_link_base_url"), fallback="")
             or conf.get("api", "base_url", fallback="")
-            or defaults.shared_link_base_url
+            or defaults.prepared_link_base_url
         ).rstrip("/"),
     )
+
+
+# Settings renamed since 0.1; the old names are still read, with a deprecation warning.
+RENAMED = {
+    "prepared_links_enabled": "shared_links_enabled",
+    "prepared_link_max_lifetime_seconds": "shared_link_max_lifetime_seconds",
+    "prepared_link_base_url": "shared_link_base_url",
+}
+
+
+def _renamed(name: str) -> str:
+    """``name``, or its old name when only that one is set (which warns)."""
+    old = RENAMED[name]
+    if conf.has_option(SECTION, name) or not conf.has_option(SECTION, old):
+        return name
+    warnings.warn(
+        f"[{SECTION}] {old} is deprecated and will be removed in a future release; "
+        f"set [{SECTION}] {name} instead",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old

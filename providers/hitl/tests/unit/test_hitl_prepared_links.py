@@ -19,9 +19,9 @@ from airflow.sdk import DAG, BaseNotifier, Param
 NOW = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
 BASE = "https://airflow.example.com"
 ENABLED = HITLSettings(
-    shared_links_enabled=True, shared_link_max_lifetime_seconds=7 * 24 * 3600, shared_link_base_url=BASE
+    prepared_links_enabled=True, prepared_link_max_lifetime_seconds=7 * 24 * 3600, prepared_link_base_url=BASE
 )
-DISABLED = HITLSettings(shared_links_enabled=False, shared_link_base_url=BASE)
+DISABLED = HITLSettings(prepared_links_enabled=False, prepared_link_base_url=BASE)
 REQUEST = {
     "options": ["Approve", "Reject"],
     "multiple": False,

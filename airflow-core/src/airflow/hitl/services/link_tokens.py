@@ -116,5 +116,5 @@ def link_mismatch(target: LinkTarget, token: HITLLinkToken, request: HITLDetail)
 def link_expiry(token: HITLLinkToken, settings: HITLSettings) -> datetime:
     """The link's own expiry, capped by this server's maximum lifetime from its registration."""
     return min(
-        token.expires_at, token.created_at + timedelta(seconds=settings.shared_link_max_lifetime_seconds)
+        token.expires_at, token.created_at + timedelta(seconds=settings.prepared_link_max_lifetime_seconds)
     )

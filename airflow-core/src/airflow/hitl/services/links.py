@@ -88,7 +88,7 @@ def use_link(
 def _use_link(
     session: Session, text: str, user: BaseUser, settings: HITLSettings, now: datetime | None
 ) -> LinkResult:
-    if not settings.shared_links_enabled:
+    if not settings.prepared_links_enabled:
         return refused(
             403,
             "Prepared links are turned off",

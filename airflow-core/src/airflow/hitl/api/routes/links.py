@@ -68,7 +68,7 @@ def link_asset(name: str) -> FileResponse:
 @links_router.get("/{link}", include_in_schema=False)
 def link_page(link: str) -> FileResponse:
     """The page a prepared link opens; it does nothing by itself (see the module docstring)."""
-    if not get_settings().shared_links_enabled:
+    if not get_settings().prepared_links_enabled:
         return FileResponse(
             PAGES / "disabled.html", status_code=403, media_type="text/html", headers=PAGE_HEADERS
         )

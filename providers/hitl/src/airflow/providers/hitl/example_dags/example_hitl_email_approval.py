@@ -2,7 +2,7 @@
 An approval requested by email: the approvers get the request with one-click "Approve" and
 "Reject" links and a link that opens it in Airflow.
 
-Needs ``[hitl] shared_links_enabled = True`` on the workers and the API server, and an SMTP
+Needs ``[hitl] prepared_links_enabled = True`` on the workers and the API server, and an SMTP
 connection ``smtp_default`` (see ``docs/notifications.md``). Trigger it with
 ``{"approvers": "ann@example.com, bob@example.com"}`` as the run's conf. With links turned off,
 all three links open the request in Airflow, where the approver answers.

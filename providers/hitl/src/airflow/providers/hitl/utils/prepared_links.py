@@ -12,7 +12,7 @@ random token; the task sends only the token's digest to the server (in its trigg
 a link works only for this task try's request, and only for what it says (see
 ``docs/notifications.md``). Links must therefore be made before the task defers: in notifiers.
 
-With ``[hitl] shared_links_enabled`` off, both kinds of link are the plain address of the
+With ``[hitl] prepared_links_enabled`` off, both kinds of link are the plain address of the
 request in the Required Actions app (no token, no one-click answer), so a DAG's notifications
 work in every deployment.
 """
@@ -83,14 +83,14 @@ class PreparedLinks:
 
     @property
     def enabled(self) -> bool:
-        """Whether links carry tokens (``[hitl] shared_links_enabled``); templates may branch on it."""
-        return self._settings.shared_links_enabled
+        """Whether links carry tokens (``[hitl] prepared_links_enabled``); templates may branch on it."""
+        return self._settings.prepared_links_enabled
 
     @property
     def view(self) -> str:
         """The request's page in the Required Actions app (needs a login, carries no token)."""
         path = request_view_path(self.dag_id, self.run_id, self.task_id, self.map_index)
-        return f"{self._settings.shared_link_base_url}{path}"
+        return f"{self._settings.prepared_link_base_url}{path}"
 
     @property
     def open(self) -> str:
@@ -115,7 +115,7 @@ class PreparedLinks:
         :param options: the option(s) chosen, e.g. ``"Approve"``.
         :param params_input: preset form values; fields left out take their defaults.
         :param expires_in: a shorter lifetime than the default (the deadline, or
-            ``[hitl] shared_link_max_lifetime_seconds``).
+            ``[hitl] prepared_link_max_lifetime_seconds``).
         :raises HITLDefinitionError: the answer would be refused (unknown option, too many,
             invalid or missing form values).
         """
@@ -140,7 +140,7 @@ class PreparedLinks:
         return [link.registration() for link in self._links.values()]
 
     def _expires_at(self, expires_in: timedelta | None) -> int:
-        limits = [self._now + timedelta(seconds=self._settings.shared_link_max_lifetime_seconds)]
+        limits = [self._now + timedelta(seconds=self._settings.prepared_link_max_lifetime_seconds)]
         if self.deadline is not None:
             limits.append(self.deadline)
         if expires_in is not None:
@@ -174,7 +174,7 @@ class PreparedLinks:
                     "before that, in the task's notifiers"
                 )
             self._links[key] = PreparedLink.mint(target)
-        return link_url(self._settings.shared_link_base_url, self._links[key])
+        return link_url(self._settings.prepared_link_base_url, self._links[key])
 
     def __repr__(self) -> str:
         return f"<PreparedLinks {self.dag_id}.{self.task_id} run={self.run_id} try={self.try_number}>"
