@@ -67,7 +67,7 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval:
 
 
 # Where the stacks send notification mail; chosen once, so stacks started before the SMTP test
-# server (tests/system/test_links.py) already point at it.
+# server (tests/system/test_prepared_links.py) already point at it.
 SMTP_PORT = free_port()
 
 
@@ -231,7 +231,7 @@ class AirflowStack:
                 "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
                 # Prepared links on, and notification mail to the test's SMTP server
-                # (tests/system/test_links.py; turned-off links are tested in the unit tests).
+                # (tests/system/test_prepared_links.py; turned-off links are tested in the unit tests).
                 "AIRFLOW__HITL__PREPARED_LINKS_ENABLED": "True",
                 # Requests of deleted runs go within a second, not a minute (test_approval_flow.py).
                 "AIRFLOW__HITL__DELETED_RUNS_CHECK_INTERVAL": "1",

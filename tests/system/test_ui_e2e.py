@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import expect
 
-from airflow.hitl.links import request_view_path
+from airflow.hitl.prepared_links import request_view_path
 from tests.system.airflow_stack import REPO_ROOT, on_one_stack
 from tests.system.browser import log_in, submit_login
 

@@ -10,7 +10,7 @@ import pytest
 
 from airflow.exceptions import TaskDeferred
 from airflow.hitl.config import HITLSettings
-from airflow.hitl.links import ACTION_OPEN, ACTION_RESPOND, PreparedLink
+from airflow.hitl.prepared_links import ACTION_OPEN, ACTION_RESPOND, PreparedLink
 from airflow.hitl.request import HITLDefinitionError
 from airflow.providers.hitl.operators.hitl import ApprovalOperator
 from airflow.providers.hitl.utils.prepared_links import PreparedLinks, links_from_context

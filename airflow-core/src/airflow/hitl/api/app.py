@@ -24,7 +24,7 @@ from airflow.hitl.api.nav_entry import NAV_SCRIPT_ROUTE, nav_entry_script
 from airflow.hitl.api.routes.hitl_counts import counts_router
 from airflow.hitl.api.routes.hitl_details import hitl_router
 from airflow.hitl.api.routes.hitl_groups import groups_router
-from airflow.hitl.api.routes.links import links_router
+from airflow.hitl.api.routes.prepared_links import links_router
 from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.lifecycle import request_lifecycle
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
 from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus, ResponseChannel
 from airflow.hitl.services import metrics
-from airflow.hitl.services.link_tokens import register_link_tokens
+from airflow.hitl.services.prepared_link_tokens import register_link_tokens
 from airflow.models.log import Log
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.taskinstancehistory import TaskInstanceHistory as TIH

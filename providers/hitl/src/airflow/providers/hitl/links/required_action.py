@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from airflow.hitl.links import request_view_path
+from airflow.hitl.prepared_links import request_view_path
 from airflow.sdk import BaseOperatorLink
 
 if TYPE_CHECKING:

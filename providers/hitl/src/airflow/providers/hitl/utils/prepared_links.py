@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.hitl.config import HITLSettings, get_settings
-from airflow.hitl.links import (
+from airflow.hitl.prepared_links import (
     ACTION_OPEN,
     ACTION_RESPOND,
     LinkTarget,

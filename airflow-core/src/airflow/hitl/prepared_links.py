@@ -1,7 +1,7 @@
 """Prepared links: what a link does, its token, and how both are written into one URL segment.
 
 Pure functions, no database: the provider mints links in the worker (``airflow.providers.hitl.utils.
-prepared_links``), the API server checks them (:mod:`airflow.hitl.services.links`). See
+prepared_links``), the API server checks them (:mod:`airflow.hitl.services.prepared_links`). See
 ``contributing-docs/architecture.md``, "Prepared links", for why the design is what it is.
 
 A link is ``<base_url>/hitl/links/<payload>.<token>``:

@@ -1,4 +1,4 @@
-"""DAGs of the prepared-link system tests (tests/system/test_links.py)."""
+"""DAGs of the prepared-link system tests (tests/system/test_prepared_links.py)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from airflow.hitl.links import PreparedLink
+from airflow.hitl.prepared_links import PreparedLink
 from tests.system.airflow_stack import SMTP_PORT, on_one_stack, wait_for
 from tests.system.browser import log_in
 

@@ -1,7 +1,7 @@
 """Specification of the prepared-link pages (``/hitl/links/...``) up to the point where the database
 is needed: turned off by configuration, static pages that reflect nothing, a login for every action.
 
-What happens with a valid link on a running Airflow is specified in ``tests/system/test_links.py``.
+What happens with a valid link on a running Airflow is specified in ``tests/system/test_prepared_links.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class NoSession:
 @pytest.fixture
 def settings(monkeypatch):
     current = {"value": HITLSettings(prepared_links_enabled=True)}
-    monkeypatch.setattr("airflow.hitl.api.routes.links.get_settings", lambda: current["value"])
+    monkeypatch.setattr("airflow.hitl.api.routes.prepared_links.get_settings", lambda: current["value"])
     return current
 
 

@@ -1,7 +1,7 @@
 """Specification of prepared-link tokens: any change to a link invalidates it; the server keeps digests.
 
-Covers ``airflow.hitl.links`` (encoding, digests) and the pure checks of
-``airflow.hitl.services.link_tokens`` (which request a digest belongs to, expiry, registration).
+Covers ``airflow.hitl.prepared_links`` (encoding, digests) and the pure checks of
+``airflow.hitl.services.prepared_link_tokens`` (which request a digest belongs to, expiry, registration).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from airflow.hitl.config import HITLSettings
-from airflow.hitl.links import (
+from airflow.hitl.prepared_links import (
     ACTION_OPEN,
     ACTION_RESPOND,
     InvalidLink,
@@ -26,7 +26,7 @@ from airflow.hitl.links import (
     link_url,
     request_view_path,
 )
-from airflow.hitl.services.link_tokens import link_expiry, link_mismatch, register_link_tokens
+from airflow.hitl.services.prepared_link_tokens import link_expiry, link_mismatch, register_link_tokens
 
 EXPIRES = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp())
 

@@ -20,10 +20,10 @@ from airflow.api_fastapi.common.router import AirflowRouter
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.hitl.api.datamodels.hitl_details import HITLUser
-from airflow.hitl.api.datamodels.links import LinkOutcome, LinkRequest
+from airflow.hitl.api.datamodels.prepared_links import LinkOutcome, LinkRequest
 from airflow.hitl.config import get_settings
-from airflow.hitl.links import request_view_path
-from airflow.hitl.services.links import LinkResult, use_link
+from airflow.hitl.prepared_links import request_view_path
+from airflow.hitl.services.prepared_links import LinkResult, use_link
 
 links_router = AirflowRouter(prefix="/links", tags=["HumanInTheLoopLinks"])
 

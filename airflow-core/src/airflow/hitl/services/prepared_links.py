@@ -1,7 +1,7 @@
 """Prepared links on the server: check a link, then open the request or answer it.
 
 The link's digest must be one the request's own task try registered
-(:mod:`airflow.hitl.services.link_tokens`). Answering goes through :func:`respond_to_request`, like
+(:mod:`airflow.hitl.services.prepared_link_tokens`). Answering goes through :func:`respond_to_request`, like
 every other channel, with the channel ``link``.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from airflow.hitl.links import ACTION_OPEN, InvalidLink, LinkTarget, PreparedLink, request_view_path
+from airflow.hitl.prepared_links import ACTION_OPEN, InvalidLink, LinkTarget, PreparedLink, request_view_path
 from airflow.hitl.models import HITLDetail, HITLLinkToken, HITLStatus, ResponseChannel
 from airflow.hitl.services.errors import (
     HITLServiceError,
@@ -23,7 +23,7 @@ from airflow.hitl.services.errors import (
     RequestClosed,
     RequestNotFound,
 )
-from airflow.hitl.services.link_tokens import link_expiry, link_mismatch
+from airflow.hitl.services.prepared_link_tokens import link_expiry, link_mismatch
 from airflow.hitl.services.permissions import can_access_dag
 from airflow.hitl.services.requests import sync_task
 from airflow.hitl.services.respond import closed_reason, respond_to_request

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from airflow.hitl.links import ACTIONS, LinkTarget
+from airflow.hitl.prepared_links import ACTIONS, LinkTarget
 from airflow.hitl.models import HITLDetail, HITLLinkToken
 from airflow.utils import timezone as airflow_timezone
 
