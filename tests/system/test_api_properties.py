@@ -2,10 +2,12 @@
 
 Stateful scenarios chain calls along the document's links (a created group is read, changed, given
 and relieved of members, deleted). Then every operation gets 100 generated requests (valid and
-invalid path, query and body values). Both run against a real API server, and every answer must be
-free of server errors and have a documented status code, content type and response schema. The
-operations on one task's request are pointed at a real waiting request, so generated answers meet
-the real validation: afterwards that request must still be pending, with nothing recorded.
+invalid path, query and body values), and the answer operation 100 raw bodies no schema
+describes (not JSON, not UTF-8, NaN, deep nesting, strings around the size limit). All run
+against a real API server, and every answer must be free of server errors and have a documented
+status code, content type and response schema. The operations on one task's request are pointed
+at a real waiting request, so generated answers meet the real validation: afterwards that request
+must still be pending, with nothing recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from urllib.parse import quote, unquote, unquote_plus
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
@@ -182,6 +185,49 @@ def test_no_operation_answers_with_a_server_error_or_off_its_document(
     # plain-text 400, "Invalid HTTP request received.") before the app sees them.
     case.headers = {}
     case.call_and_validate(headers=admin_headers, checks=CHECKS)
+
+
+# Raw answer bodies that no schema describes: not JSON, not UTF-8, JSON with NaN or infinities,
+# nested far too deep, strings around the size limit, each under a JSON or another content type.
+ANSWER_OPENING = '{"chosen_options": ["Approve"], "params_input": {"reason": '
+raw_answers = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(str.encode),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "-1e999", '"\\ud800"', "9" * 5000]).map(
+        lambda value: f'{ANSWER_OPENING}"checked", "amount": {value}}}}}'.encode()
+    ),
+    st.tuples(st.integers(1, 20_000), st.sampled_from("[{")).map(
+        lambda nest: (ANSWER_OPENING + ('{"a": ' if nest[1] == "{" else "[") * nest[0]).encode()
+        + (b"}" if nest[1] == "{" else b"]") * nest[0]
+        + b"}}"
+    ),
+    # A string where the form takes an integer: refused for its size or its type, never recorded.
+    st.integers(990_000, 1_010_000).map(
+        lambda size: f'{ANSWER_OPENING}"checked", "amount": "{"x" * size}"}}}}'.encode()
+    ),
+)
+content_types = st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded", None])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(body=raw_answers, content_type=content_types)
+def test_raw_answer_bodies_get_no_server_error_and_stay_within_the_document(
+    hitl_api: BaseSchema,
+    admin_headers: dict[str, str],
+    waiting_request: dict[str, Any],
+    body: bytes,
+    content_type: str | None,
+) -> None:
+    operation = hitl_api[
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"
+    ]
+    case = operation["PATCH"].Case(path_parameters=waiting_request, body=body, media_type="application/json")
+    headers = {**admin_headers, **({"Content-Type": content_type} if content_type else {})}
+    response = case.call(headers=headers)
+    if content_type is None:  # the transport names the media type; the request goes without it
+        assert response.request.headers.get("Content-Type") in (None, "application/json")
+    case.validate_response(response, checks=CHECKS)
+    assert response.status_code != 200, body[:200]  # none of these is a valid answer
 
 
 def test_generated_answers_recorded_nothing(stack: AirflowStack, waiting_request: dict[str, Any]) -> None:

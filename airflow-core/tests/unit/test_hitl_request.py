@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from airflow.hitl.json_limits import MAX_JSON_DEPTH
 from airflow.hitl.request import (
     MASK,
     AnswerErrors,
     check_definition,
     default_answer,
+    mask_param_defaults,
     mask_params,
     normalize_defaults,
     sensitive_fields,
+    sensitive_values,
     validate_answer,
 )
 
@@ -260,6 +265,48 @@ class TestValidateAnswerForm:
         assert resolved == {"free": {"any": ["thing"]}}
 
 
+class TestValidateAnswerJSONLimits:
+    """Every channel's answers are checked for values no schema refuses on its own."""
+
+    SNAPSHOT = {
+        "options": ["Go"],
+        "params": {
+            "amount": spec({"type": "number", "minimum": 0, "maximum": 100}, 1),
+            "free": spec(None, None),
+        },
+    }
+
+    def answer(self, params_input):
+        return validate_answer(self.SNAPSHOT, ["Go"], params_input)
+
+    @pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+    def test_a_number_that_is_not_finite_is_refused_though_minimum_and_maximum_let_it_pass(self, number):
+        errors, resolved = self.answer({"amount": number})
+        assert errors.params == {"amount": f"{json.dumps(number)} is not a JSON number: send a finite number"}
+        assert "amount" not in resolved
+
+    def test_a_problem_inside_a_value_says_where(self):
+        errors, _ = self.answer({"free": {"rows": [1, float("nan")]}})
+        assert errors.params == {
+            "free": "NaN is not a JSON number: send a finite number (at free['rows'][1])"
+        }
+
+    @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 300, 5000])
+    def test_a_value_nested_too_deeply_is_refused_without_recursion_error(self, depth):
+        value: list = []
+        for _ in range(depth - 1):
+            value = [value]
+        errors, _ = self.answer({"free": value})
+        assert errors.params == {"free": f"arrays and objects may nest at most {MAX_JSON_DEPTH} levels deep"}
+
+    def test_a_value_as_deep_as_allowed_is_accepted(self):
+        value: list = []
+        for _ in range(MAX_JSON_DEPTH - 1):
+            value = [value]
+        errors, resolved = self.answer({"free": value})
+        assert not errors and resolved["free"] == value
+
+
 class TestAnswerErrors:
     def test_no_errors_is_falsy(self):
         assert not AnswerErrors()
@@ -328,3 +375,18 @@ class TestSensitiveFields:
         values = {"password": "hunter2"}
         mask_params(self.PARAMS, values)
         assert values == {"password": "hunter2"}
+
+    def test_defaults_of_sensitive_fields_are_masked_and_the_others_kept(self):
+        params = {
+            "password": spec({"type": "string", "format": "password"}, "hunter22"),
+            "blank": spec({"type": "string", "format": "password"}),
+            "plain": spec({"type": "string"}, "p"),
+        }
+        masked = mask_param_defaults(params)
+        assert masked == {**params, "password": {**params["password"], "value": MASK}}
+        assert params["password"]["value"] == "hunter22", "the given params are not changed"
+
+    def test_sensitive_values_are_the_set_values_of_sensitive_fields(self):
+        values = {"password": "hunter2", "token": None, "plain": "p"}
+        assert sensitive_values(self.PARAMS, values) == ["hunter2"]
+        assert sensitive_values(self.PARAMS, None) == []

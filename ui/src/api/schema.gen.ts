@@ -46,7 +46,8 @@ export interface paths {
          * @description Answer the request of the task instance's latest try; the first valid answer wins.
          *
          *     400: an option that is not offered, or too many; 403: not allowed to answer (says why);
-         *     404: no such request; 409: answered, expired or cancelled; 422: invalid form values.
+         *     404: no such request; 409: answered, expired or cancelled; 413: a body over ``[hitl]
+         *     max_answer_bytes``; 422: a malformed body or invalid form values.
          */
         patch: operations["update_hitl_detail"];
         trace?: never;
@@ -676,6 +677,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPExceptionResponse"];
                 };
             };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPExceptionResponse"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -887,6 +897,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPExceptionResponse"];
                 };
             };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPExceptionResponse"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1056,6 +1075,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPExceptionResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

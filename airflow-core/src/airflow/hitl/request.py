@@ -17,6 +17,8 @@ from typing import Any, TypedDict
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
+from airflow.hitl.json_limits import JSONProblem, json_problem
+
 SENSITIVE_FORMATS = frozenset({"password"})
 MASK = "***"
 PRINCIPAL_MAX_LENGTH = 250  # user ids and responder group names, as the database stores them
@@ -219,7 +221,14 @@ def validate_answer(
         if name not in params:
             known = sorted(params) or "none"
             errors.params[name] = f"unknown field (fields of this request: {known})"
+    for name in params.keys() & given.keys():
+        # Before the schema: NaN passes every minimum and maximum, deep values break jsonschema.
+        problem = json_problem(given[name])
+        if problem:
+            errors.params[name] = _value_problem_message(name, problem)
     for name, spec in params.items():
+        if name in errors.params:
+            continue
         schema = spec.get("schema") or {}
         value = given.get(name)
         if value is None:  # not given, or given as null: the field's default applies
@@ -233,6 +242,13 @@ def validate_answer(
             continue
         resolved[name] = value
     return errors, resolved
+
+
+def _value_problem_message(name: str, problem: JSONProblem) -> str:
+    """A form value's :class:`JSONProblem`, saying where inside the value it is (when inside)."""
+    if problem.kind == "depth" or not problem.path:
+        return problem.message
+    return f"{problem.message} (at {name}{''.join(f'[{step!r}]' for step in problem.path)})"
 
 
 def default_answer(snapshot: Mapping[str, Any], defaults: Sequence[str] | None) -> dict[str, Any]:
@@ -261,3 +277,18 @@ def mask_params(
         return None
     hidden = sensitive_fields(params)
     return {name: (MASK if name in hidden and value is not None else value) for name, value in values.items()}
+
+
+def mask_param_defaults(params: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``params`` (the form fields) with the default ``value`` of sensitive fields replaced by ``***``."""
+    hidden = sensitive_fields(params)
+    return {
+        name: {**spec, "value": MASK} if name in hidden and spec.get("value") is not None else dict(spec)
+        for name, spec in params.items()
+    }
+
+
+def sensitive_values(params: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any] | None) -> list[Any]:
+    """The values of sensitive fields in ``values`` (none for ``None``): what logs must hide."""
+    hidden = sensitive_fields(params)
+    return [value for name, value in (values or {}).items() if name in hidden and value is not None]

@@ -15,7 +15,7 @@ from airflow.hitl.api.datamodels.hitl_groups import (
     HITLGroupResponse,
 )
 from airflow.hitl.api.parameters import PathUserId, refuse_nul_in_url
-from airflow.hitl.api.security import require_admin
+from airflow.hitl.api.security import audited, require_admin
 from airflow.hitl.models import HITLGroup
 from airflow.hitl.services import groups as group_service
 
@@ -76,10 +76,12 @@ def get_hitl_group(name: str, user: GetUserDep, session: SessionDep) -> HITLGrou
     "/groups",
     status_code=status.HTTP_201_CREATED,
     responses={
-        **create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_409_CONFLICT]),
+        **create_openapi_http_exception_doc(
+            [status.HTTP_403_FORBIDDEN, status.HTTP_409_CONFLICT, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE]
+        ),
         status.HTTP_201_CREATED: {"links": CREATED_GROUP_LINKS},
     },
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_admin), Depends(audited)],
 )
 def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResponse:
     """Create a responder group (admins only); members apply to pending requests at once."""
@@ -96,8 +98,10 @@ def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResp
 
 @groups_router.patch(
     "/groups/{name}",
-    responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
-    dependencies=[Depends(require_admin)],
+    responses=create_openapi_http_exception_doc(
+        [status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE]
+    ),
+    dependencies=[Depends(require_admin), Depends(audited)],
 )
 def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -> HITLGroupResponse:
     group = group_service.update_group(
@@ -116,7 +120,7 @@ def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -
     status_code=status.HTTP_204_NO_CONTENT,
     response_model=None,
     responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_admin), Depends(audited)],
 )
 def delete_hitl_group(name: str, session: SessionDep) -> None:
     group_service.delete_group(session, name)
@@ -129,7 +133,7 @@ def delete_hitl_group(name: str, session: SessionDep) -> None:
         **create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
         status.HTTP_200_OK: {"links": ADDED_MEMBER_LINKS},
     },
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_admin), Depends(audited)],
 )
 def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -> HITLGroupResponse:
     """Add a member (idempotent)."""
@@ -141,7 +145,7 @@ def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -
 @groups_router.delete(
     "/groups/{name}/members/{user_id}",
     responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_admin), Depends(audited)],
 )
 def remove_hitl_group_member(name: str, user_id: str, session: SessionDep) -> HITLGroupResponse:
     group = group_service.remove_member(session, name, user_id)
