@@ -6,6 +6,7 @@ import {
   fieldKind,
   groupBySection,
   initialState,
+  MASK,
   toFieldSpecs,
   type ParamSchema,
 } from "./params";
@@ -127,6 +128,30 @@ describe("collectForm", () => {
     const result = collectForm(fields, { ...base, notes: "", reason: "valid reason", when: "2026-01-01T00:00" });
     expect(result.errors).toEqual({});
     expect("notes" in result.values).toBe(false);
+  });
+});
+
+describe("a sensitive field whose default the server masks", () => {
+  const fields = toFieldSpecs({
+    api_key: { schema: { format: "password", minLength: 8, type: "string" }, value: MASK },
+  });
+
+  it("starts empty, is optional, and sends nothing when left empty (the real default applies)", () => {
+    expect(fields[0]?.defaultHidden).toBe(true);
+    expect(fields[0]?.required).toBe(false);
+    expect(fields.map(initialState)).toEqual([""]);
+    expect(collectForm(fields, { api_key: "" })).toEqual({ errors: {}, values: {} });
+  });
+
+  it("sends and checks what the responder types instead", () => {
+    expect(collectForm(fields, { api_key: "short" }).errors.api_key).toBe("Must be at least 8 characters long.");
+    expect(collectForm(fields, { api_key: "long enough" }).values).toEqual({ api_key: "long enough" });
+  });
+
+  it("is not taken for hidden when a plain field's default is three asterisks", () => {
+    const plain = toFieldSpecs({ stars: { schema: { type: "string" }, value: MASK } });
+    expect(plain[0]?.defaultHidden).toBe(false);
+    expect(plain.map(initialState)).toEqual([MASK]);
   });
 });
 

@@ -35,7 +35,11 @@ export interface ParamSpec {
   value?: JsonValue;
   schema?: ParamSchema;
   description?: string | null;
+  sensitive?: boolean;
 }
+
+/** What the server shows instead of a sensitive value. */
+export const MASK = "***";
 
 export type FieldKind =
   | "boolean"
@@ -65,6 +69,11 @@ export interface FieldSpec {
   required: boolean;
   nullable: boolean;
   defaultValue: JsonValue | undefined;
+  /**
+   * The server masks the default of a sensitive field (`***`): the input starts empty and, left
+   * empty, sends nothing, so the real default applies on the server.
+   */
+  defaultHidden: boolean;
   /** Choices of enum / multiselect fields: value and display text. */
   choices: { value: JsonValue; label: string }[];
 }
@@ -127,9 +136,11 @@ export const toFieldSpecs = (params: Record<string, unknown>): FieldSpec[] =>
     const kind = fieldKind(schema);
     const nullable = typesOf(schema).includes("null");
     const defaultValue = spec.value ?? undefined;
+    const defaultHidden = defaultValue === MASK && (kind === "password" || spec.sensitive === true);
     const description = spec.description ?? schema.description ?? undefined;
     return {
       choices: choicesOf(kind, schema),
+      defaultHidden,
       defaultValue,
       description: schema.description_md === undefined ? description : undefined,
       descriptionMd: schema.description_md,
@@ -165,6 +176,7 @@ export const isoToLocalInput = (iso: string): string => {
 
 /** The initial form state of a field (from its default value). */
 export const initialState = (field: FieldSpec): FieldState => {
+  if (field.defaultHidden) return "";
   const value = field.defaultValue;
   switch (field.kind) {
     case "boolean":
@@ -307,6 +319,8 @@ export const collectForm = (fields: FieldSpec[], state: Record<string, FieldStat
       errors[field.name] = converted.error;
       continue;
     }
+    // A hidden default left in place is the server's to apply and check.
+    if (converted.value === undefined && field.defaultHidden) continue;
     const effective = converted.value ?? field.defaultValue;
     const problem = checkValue(field, effective);
     if (problem !== undefined) errors[field.name] = problem;

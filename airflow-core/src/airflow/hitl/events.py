@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.hitl.request import MASK, sensitive_fields
+from airflow.hitl.request import mask_param_defaults
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -75,13 +75,8 @@ def asked_record(
     *, request: Mapping[str, Any], deadline: datetime | None, try_number: int, ti_id: str, asked_at: datetime
 ) -> dict[str, Any]:
     """The XCom ``hitl_request``: what the try asked (sensitive form values masked) and when."""
-    hidden = sensitive_fields(request.get("params") or {})
-    params = {
-        name: {**spec, "value": MASK} if name in hidden and spec.get("value") is not None else spec
-        for name, spec in (request.get("params") or {}).items()
-    }
     return {
-        "request": {**request, "params": params},
+        "request": {**request, "params": mask_param_defaults(request.get("params") or {})},
         "deadline": deadline.isoformat() if deadline else None,
         "try_number": try_number,
         "ti_id": ti_id,

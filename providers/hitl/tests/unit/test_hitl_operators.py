@@ -17,6 +17,7 @@ from airflow.providers.hitl.operators.hitl import (
     HITLBranchOperator,
     HITLEntryOperator,
     HITLOperator,
+    HITLRejectedError,
     HITLTerminationOperator,
     HITLTimeoutError,
     _running_in_dag_test,
@@ -807,3 +808,66 @@ class TestStaleAnswerFromAnEarlierTry:
             try_number=2,
         )
         assert op.execute_complete({"ti": RecordingTI(try_number=2)}, event)["chosen_options"] == ["Approve"]
+
+
+class TestSensitiveValues:
+    FORM = {
+        "api_key": {"value": None, "schema": {"type": "string", "format": "password"}, "description": None},
+        "vendor": {"value": "acme", "schema": {"type": "string"}, "description": None},
+    }
+    FORM_PARAMS = {"api_key": Param(type="string", format="password"), "vendor": Param("acme", type="string")}
+    SECRET = "s3cr3t-key-123"
+
+    def event(self, chosen=("OK",)):
+        return answered(snapshot(options=["OK"], params=self.FORM), list(chosen), {"api_key": self.SECRET})
+
+    def entry(self, **overrides):
+        kwargs = {"task_id": "form", "subject": "Key?", "params": self.FORM_PARAMS}
+        kwargs.update(overrides)
+        return HITLEntryOperator(**kwargs)
+
+    def test_on_response_gets_the_value_as_given_and_the_task_result_the_mask(self):
+        seen = []
+        op = self.entry(on_response=lambda context, result: seen.append((context, result)))
+        context = {"ti": RecordingTI()}
+        result = op.execute_complete(context, self.event())
+        assert result["params_input"] == {"api_key": "***", "vendor": "acme"}
+        [(given_context, given)] = seen
+        assert given_context is context
+        assert given["params_input"] == {"api_key": self.SECRET, "vendor": "acme"}
+
+    def test_expose_sensitive_values_hands_the_value_as_given_downstream(self):
+        result = self.entry(expose_sensitive_values=True).execute_complete({}, self.event())
+        assert result["params_input"]["api_key"] == self.SECRET
+
+    def test_a_branch_keeps_the_mask_in_its_hitl_response_xcom(self, monkeypatch):
+        op = HITLBranchOperator(task_id="route", subject="Where?", options=["OK"], params=self.FORM_PARAMS)
+        monkeypatch.setattr(op, "do_branch", lambda context, ids: ids)
+        ti = RecordingTI()
+        op.execute_complete({"ti": ti}, self.event())
+        (response,) = [value for _, key, value in ti.log if key == "hitl_response"]
+        assert response["params_input"]["api_key"] == "***"
+
+    def test_a_rejection_that_fails_the_task_keeps_the_mask_in_its_xcom(self):
+        op = ApprovalOperator(
+            task_id="approve", subject="Ship?", params=self.FORM_PARAMS, fail_on_reject=True
+        )
+        ti = RecordingTI()
+        event = answered(snapshot(params=self.FORM), ["Reject"], {"api_key": self.SECRET})
+        with pytest.raises(HITLRejectedError):
+            op.execute_complete({"ti": ti}, event)
+        [(_, key, value)] = ti.log
+        assert key == "return_value" and value["params_input"]["api_key"] == "***"
+
+    def test_the_value_is_registered_with_the_secrets_masker_before_on_response_runs(self):
+        from airflow.sdk.execution_time.secrets_masker import redact
+
+        redacted = []
+        self.entry(
+            on_response=lambda context, result: redacted.append(redact(f"key={self.SECRET}"))
+        ).execute_complete({}, self.event())
+        assert redacted == ["key=***"]
+
+    def test_on_response_must_be_callable(self):
+        with pytest.raises(HITLDefinitionError, match=r"^HITL task 'form': on_response must be callable$"):
+            self.entry(on_response="print")

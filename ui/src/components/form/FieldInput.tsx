@@ -177,6 +177,7 @@ export const FieldInput = (props: FieldInputProps) => {
         min={numeric ? schema.minimum : undefined}
         name={field.name}
         onChange={(event) => onChange(event.target.value)}
+        placeholder={field.defaultHidden ? "Leave empty to keep the hidden default" : undefined}
         step={field.kind === "integer" ? 1 : numeric ? "any" : undefined}
         type={INPUT_TYPES[field.kind] ?? "text"}
         value={text}

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import delete, exists, select
 
 from airflow.hitl.models import HITLDetail, HITLStatus
-from airflow.hitl.request import mask_params
+from airflow.hitl.request import mask_param_defaults, mask_params
 from airflow.hitl.services import metrics
 from airflow.models.dagrun import DagRun
 from airflow.utils import timezone
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from sqlalchemy.orm import Session
 
@@ -37,33 +38,48 @@ class PurgeResult:
         return self.orphaned + self.expired
 
 
-def export_row(row: HITLDetail) -> dict[str, Any]:
-    """A request as one JSON object (sensitive form values masked)."""
-    return {
-        "dag_id": row.dag_id,
-        "run_id": row.run_id,
-        "task_id": row.task_id,
-        "map_index": row.map_index,
-        "try_number": row.try_number,
-        "subject": row.subject,
-        "body": row.body,
-        "options": row.options,
-        "defaults": row.defaults,
-        "multiple": row.multiple,
-        "params": row.params,
-        "assigned_users": row.assigned_users,
-        "assigned_groups": row.assigned_groups,
-        "created_at": row.created_at.isoformat(),
-        "deadline": row.deadline.isoformat() if row.deadline else None,
-        "status": row.status,
-        "closed_ti_state": row.closed_ti_state,
-        "responded_at": row.responded_at.isoformat() if row.responded_at else None,
-        "responded_by_user": row.responded_by_user,
-        "chosen_options": row.chosen_options,
-        "params_input": mask_params(row.params, row.params_input),
-        "response_channel": row.response_channel,
-        "override": row.override,
-    }
+class ExportedRequest(BaseModel):
+    """
+    A purged request as one JSON object of the export (read from the row: ``from_attributes``).
+    Sensitive form values are masked in the one step before validation: their defaults in
+    ``params`` and their answers in ``params_input``.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    subject: str
+    body: str | None
+    options: list[str]
+    defaults: list[str] | None
+    multiple: bool
+    params: dict[str, Any]
+    assigned_users: list[dict[str, Any]]
+    assigned_groups: list[str]
+    created_at: datetime
+    deadline: datetime | None
+    status: str
+    closed_ti_state: str | None
+    responded_at: datetime | None
+    responded_by_user: dict[str, Any] | None
+    chosen_options: list[str] | None
+    params_input: dict[str, Any] | None
+    response_channel: str | None
+    override: bool | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _masked(cls, row: Any) -> Any:
+        if isinstance(row, HITLDetail):
+            fields = {name: getattr(row, name) for name in cls.model_fields}
+            fields["params"] = mask_param_defaults(row.params or {})
+            fields["params_input"] = mask_params(row.params or {}, row.params_input)
+            return fields
+        return row
 
 
 def purge_requests(
@@ -120,7 +136,7 @@ def _purge(session: Session, condition: Any, export: IO[str] | None, dry_run: bo
         last_id = rows[-1].id
         if export is not None:
             for row in rows:
-                export.write(json.dumps(export_row(row)) + "\n")
+                export.write(ExportedRequest.model_validate(row).model_dump_json() + "\n")
         removed += len(rows)
         if not dry_run:
             session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, HTTPException, Query, status
+from fastapi import Depends, Header, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,9 +20,7 @@ from airflow.hitl.api.datamodels.hitl_details import (
 from airflow.hitl.api.datamodels.hitl_details import (
     HITLDetailCollection,
     HITLDetailResponse,
-    HITLTaskInstance,
-    HITLUndeliveredAnswer,
-    HITLUser,
+    ReaderContext,
     UpdateHITLDetailPayload,
 )
 from airflow.hitl.api.parameters import (
@@ -41,9 +39,7 @@ from airflow.hitl.api.parameters import (
     refuse_nul_in_url,
 )
 from airflow.hitl.api.security import ReadableDagIdsDep, editable_dag_ids
-from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLDetail
-from airflow.hitl.request import mask_params
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user, waiting_for_user
 from airflow.hitl.services.registry import TaskKey, same_task
 from airflow.hitl.services.requests import get_request
@@ -65,46 +61,10 @@ ALL = "~"
 AnswerChannel = Literal["api", "ui", "cli"]
 
 
-def to_body(row: HITLDetail, ti_state: Any, user: BaseUser) -> HITLDetailBody:
-    """The API shape of a request; sensitive form values are masked for everyone but the responder."""
-    params_input = row.params_input
-    if row.responded_by_id != str(user.get_id()):
-        params_input = mask_params(row.params, params_input)
-    undelivered = dict(row.undelivered_answer) if row.undelivered_answer else None
-    if undelivered and (undelivered.get("responded_by_user") or {}).get("id") != str(user.get_id()):
-        undelivered["params_input"] = mask_params(row.params, undelivered.get("params_input"))
-    return HITLDetailBody(
-        task_instance=HITLTaskInstance(
-            id=row.ti_id,
-            dag_id=row.dag_id,
-            dag_run_id=row.run_id,
-            task_id=row.task_id,
-            map_index=row.map_index,
-            try_number=row.try_number,
-            state=str(ti_state) if ti_state else row.closed_ti_state,
-        ),
-        subject=row.subject,
-        body=row.body,
-        options=row.options,
-        defaults=row.defaults,
-        multiple=row.multiple,
-        params=row.params,
-        assigned_users=[HITLUser(**user) for user in row.assigned_users or []],
-        assigned_groups=row.assigned_groups or [],
-        created_at=row.created_at,
-        deadline=row.deadline,
-        status=row.status,
-        closed_ti_state=row.closed_ti_state,
-        responded_at=row.responded_at,
-        responded_by_user=HITLUser(**row.responded_by_user) if row.responded_by_user else None,
-        chosen_options=row.chosen_options,
-        params_input=params_input,
-        response_received=row.response_received,
-        response_channel=row.response_channel,
-        override=row.override,
-        resumed_at=row.resumed_at,
-        undelivered_answer=HITLUndeliveredAnswer.model_validate(undelivered) if undelivered else None,
-    )
+def read_as(user: BaseUser, row: HITLDetail, ti_state: Any) -> HITLDetailBody:
+    """The API shape of a stored request, masked for ``user`` (see ``RequestForReader``)."""
+    context: ReaderContext = {"reader_id": str(user.get_id()), "ti_state": ti_state}
+    return HITLDetailBody.model_validate(row, context=context)
 
 
 def with_ti_state():
@@ -119,7 +79,7 @@ def read_request(session: Session, task: TaskKey, try_number: int | None, user: 
     row = get_request(session, task, try_number=try_number)
     ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
     decision = may_answer_now(session, user, row)
-    return to_body(row, ti_state, user).model_copy(
+    return read_as(user, row, ti_state).model_copy(
         update={
             "can_respond": decision.allowed,
             "respond_as_override": decision.override,
@@ -199,7 +159,7 @@ def list_hitl_details(
         for row, ti_state in session.execute(with_ti_state().where(HITLDetail.id.in_(page)))
     }
     return HITLDetailCollection(
-        hitl_details=[to_body(*found[request_id], user) for request_id in page if request_id in found],
+        hitl_details=[read_as(user, *found[request_id]) for request_id in page if request_id in found],
         total_entries=total,
     )
 
@@ -242,6 +202,7 @@ def get_hitl_detail_try(
             status.HTTP_403_FORBIDDEN,
             status.HTTP_404_NOT_FOUND,
             status.HTTP_409_CONFLICT,
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         ]
     ),
     # 422 keeps FastAPI's own documentation: a list of {loc, msg, type}, like every 422 here.
@@ -266,21 +227,9 @@ def update_hitl_detail(
     Answer the request of the task instance's latest try; the first valid answer wins.
 
     400: an option that is not offered, or too many; 403: not allowed to answer (says why);
-    404: no such request; 409: answered, expired or cancelled; 422: invalid form values.
+    404: no such request; 409: answered, expired or cancelled; 413: a body over ``[hitl]
+    max_answer_bytes``; 422: a malformed body or invalid form values.
     """
-    size = len(body.model_dump_json())
-    if size > get_settings().max_answer_bytes:
-        limit = get_settings().max_answer_bytes
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            [
-                {
-                    "loc": ["body"],
-                    "msg": f"The answer is {size} bytes; at most {limit} are accepted",
-                    "type": "value_error",
-                }
-            ],
-        )
     # Refusals (HITLServiceError) become their HTTP status in the app's exception handler; the
     # session dependency rolls back what the attempt wrote.
     row = respond_to_request(
@@ -291,10 +240,4 @@ def update_hitl_detail(
         params_input=body.params_input,
         channel=x_hitl_channel,
     )
-    assert row.responded_by_user is not None and row.responded_at is not None
-    return HITLDetailResponse(
-        responded_by=HITLUser(**row.responded_by_user),
-        responded_at=row.responded_at,
-        chosen_options=row.chosen_options or [],
-        params_input=row.params_input or {},
-    )
+    return HITLDetailResponse.model_validate(row)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
+
 from airflow.hitl.config import get_settings
 from airflow.hitl.events import TRIGGER_CLASSPATH, timeout_event
-from airflow.hitl.request import default_answer, snapshot_of
+from airflow.hitl.request import default_answer, sensitive_values, snapshot_of
+from airflow.sdk.execution_time.secrets_masker import mask_secret
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow.utils import timezone
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Mapping, Sequence
     from datetime import datetime
 
     from airflow.hitl.request import RequestSpec
@@ -28,6 +31,8 @@ class HITLTrigger(BaseTrigger):
     a timeout event carrying the defaults, or never fires when there is no deadline.
 
     :param request: subject, body, options, defaults, multiple, params, assigned users and groups.
+        Defaults of sensitive form fields travel here as given (the timeout event applies them), so
+        they sit in Airflow's ``trigger`` table; the trigger hides them from the log when it fires.
     :param deadline: when the defaults apply; None waits for a person however long it takes.
     :param try_number: the task try that asks (carried into the timeout event).
     :param links: digests of the prepared links the task's notifiers sent (never the links'
@@ -41,7 +46,7 @@ class HITLTrigger(BaseTrigger):
         request: RequestSpec,
         deadline: datetime | None = None,
         try_number: int | None = None,
-        links: list[dict[str, Any]] | None = None,
+        links: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__()
         self.request = request
@@ -64,11 +69,10 @@ class HITLTrigger(BaseTrigger):
         fire_at = self.deadline.timestamp() + get_settings().timeout_grace_seconds
         await asyncio.sleep(max(0.0, fire_at - timezone.utcnow().timestamp()))
         snapshot = snapshot_of(self.request)
+        answer = default_answer(snapshot, self.request.get("defaults"))
+        # The triggerer logs the event it fires into the task's log: hide sensitive defaults there.
+        for value in sensitive_values(snapshot["params"], answer["params_input"]):
+            await sync_to_async(mask_secret)(value)
         yield TriggerEvent(
-            timeout_event(
-                request=snapshot,
-                deadline=self.deadline,
-                try_number=self.try_number,
-                **default_answer(snapshot, self.request.get("defaults")),
-            )
+            timeout_event(request=snapshot, deadline=self.deadline, try_number=self.try_number, **answer)
         )
