@@ -30,7 +30,7 @@ def ensure_group(stack: AirflowStack, name: str, members: list[str]) -> None:
 
 
 def test_assigned_user_answers_with_read_access_and_others_are_told_why_not(stack: AirflowStack) -> None:
-    admin, alice, bob, op = (stack.client(u) for u in ("admin", "alice", "bob", "op"))
+    admin, alice, bob, user = (stack.client(u) for u in ("admin", "alice", "bob", "user"))
     dag_id, task_id = "hitl_assigned_user", "for_alice"
     run_id = admin.trigger(dag_id)
     request = admin.wait_for_request(dag_id, run_id, task_id)
@@ -41,7 +41,7 @@ def test_assigned_user_answers_with_read_access_and_others_are_told_why_not(stac
     assert before["bob"]["can_respond"] is False
     assert "you are not among them" in before["bob"]["cannot_respond_reason"]
     assert (before["admin"]["can_respond"], before["admin"]["respond_as_override"]) == (True, True)
-    for stranger in (bob, op):
+    for stranger in (bob, user):
         refused = stranger.respond(dag_id, run_id, task_id, ["Approve"])
         assert refused.status_code == 403
         assert "assigned to users ['alice']; you are not among them" in refused.json()["detail"]
@@ -97,7 +97,7 @@ def test_only_admins_manage_groups(stack: AirflowStack) -> None:
     viewer, admin = stack.client("viewer").http, stack.client("admin").http
     refused = viewer.post("/api/v2/hitl/groups", json={"name": "sneaky", "members": ["viewer"]})
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "Only Airflow admins may manage responder groups"
+    assert refused.json()["detail"].startswith("Only HITL admins may manage responder groups")
     assert viewer.get("/api/v2/hitl/groups/sneaky").status_code == 404
     ensure_group(stack, "auditors", ["bob"])
     assert admin.post("/api/v2/hitl/groups", json={"name": "auditors"}).status_code == 409

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
+from typing import TYPE_CHECKING
 
 import pytest
 from starlette.applications import Starlette
@@ -15,8 +16,13 @@ from airflow.hitl.api.ui_serving import (
     IMMUTABLE,
     RequiredActionsApp,
     RequiredActionsUIMiddleware,
+    image_sources,
     is_ui_path,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
 
 INDEX = b"<!doctype html><html><head></head><body><div id='root'></div></body></html>"
 
@@ -25,11 +31,17 @@ def airflow_catch_all(request):
     return PlainTextResponse("airflow ui")
 
 
-def client_for(dist: Path, root_path: str = "") -> TestClient:
+def client_for(dist: Path, root_path: str = "", allowed_image_hosts: Iterable[str] = ()) -> TestClient:
     """Airflow's catch-all route behind the middleware, as on the API server."""
     app = Starlette(routes=[Route("/{rest:path}", airflow_catch_all)])
-    app.add_middleware(RequiredActionsUIMiddleware, dist=dist)
+    app.add_middleware(RequiredActionsUIMiddleware, dist=dist, allowed_image_hosts=allowed_image_hosts)
     return TestClient(app, root_path=root_path)
+
+
+def img_src(policy: str) -> list[str]:
+    """The sources of the ``img-src`` directive of a Content-Security-Policy."""
+    [directive] = [part.split() for part in policy.split(";") if part.split()[0] == "img-src"]
+    return directive[1:]
 
 
 @pytest.fixture
@@ -76,11 +88,11 @@ def test_paths_outside_the_build_are_never_served(built: Path, path: str) -> Non
     secret = built.parent / "secret.txt"
     secret.write_text("do not serve")
     (built / "link-out").symlink_to(secret)
-    response = RequiredActionsApp(built).response_for("GET", path)
+    response = RequiredActionsApp(built, allowed_image_hosts=()).response_for("GET", path)
     assert getattr(response, "path", None) != secret
     assert response.status_code in (200, 404)
     if response.status_code == 200:
-        assert Path(response.path) == built / "index.html"  # type: ignore[attr-defined]
+        assert response.body == INDEX
 
 
 def test_without_a_build_a_page_says_how_to_build_it(tmp_path: Path) -> None:
@@ -117,3 +129,61 @@ def test_a_root_path_from_the_base_url_is_honoured(built: Path) -> None:
 )
 def test_is_ui_path(path: str, expected: bool) -> None:
     assert is_ui_path(path) is expected
+
+
+def test_by_default_images_load_from_the_own_origin_and_data_only(built: Path) -> None:
+    response = client_for(built).get("/required_actions")
+    assert img_src(response.headers["content-security-policy"]) == ["'self'", "data:"]
+    assert response.content == INDEX  # no list of allowed image origins
+
+
+def test_allowed_image_hosts_are_added_to_img_src_and_named_in_the_page(built: Path) -> None:
+    hosts = ["images.example.com", "http://localhost:9000", "*.cdn.example.org"]
+    response = client_for(built, allowed_image_hosts=hosts).get("/required_actions/inbox")
+    sources = ["https://images.example.com", "http://localhost:9000", "https://*.cdn.example.org"]
+    assert img_src(response.headers["content-security-policy"]) == ["'self'", "data:", *sources]
+    meta = f'<meta name="hitl-allowed-image-sources" content="{" ".join(sources)}">'
+    assert response.content == INDEX.replace(b"</head>", meta.encode() + b"</head>")
+
+
+def test_the_setting_is_read_from_the_hitl_section(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW__HITL__ALLOWED_IMAGE_HOSTS", " images.example.com , https://cdn.example.org:8443,"
+    )
+    app = RequiredActionsApp(built)
+    assert app.image_sources == ("https://images.example.com", "https://cdn.example.org:8443")
+
+
+@pytest.mark.parametrize(
+    ("entry", "source"),
+    [
+        ("images.example.com", "https://images.example.com"),
+        ("Images.Example.COM", "https://images.example.com"),
+        ("https://images.example.com/", "https://images.example.com"),
+        ("http://10.0.0.5:8080", "http://10.0.0.5:8080"),
+        ("*.example.net", "https://*.example.net"),
+    ],
+)
+def test_an_entry_names_an_origin(entry: str, source: str) -> None:
+    assert image_sources([entry]) == (source,)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "images.example.com; script-src *",  # would add a directive to the header
+        "'unsafe-inline'",
+        "https://images.example.com/path/p.png",
+        "ftp://images.example.com",
+        "data:",
+        "*",
+        "images.example.com:99999",
+        "images.*.example.com",
+    ],
+)
+def test_an_entry_that_is_no_host_or_origin_is_left_out_with_a_warning(
+    entry: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="airflow.hitl.api.ui_serving"):
+        assert image_sources([entry, "ok.example.com"]) == ("https://ok.example.com",)
+    assert f"{entry!r} is not a host or origin" in caplog.text

@@ -2,6 +2,8 @@ import { Box } from "@chakra-ui/react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
 
+import { allowedImageSources, imageHost, isImageAllowed } from "../utils/imageSources";
+
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
 
 /**
@@ -19,7 +21,16 @@ export const safeUrl = (url: string): string => {
   return SAFE_PROTOCOLS.has(`${(scheme[1] ?? "").toLowerCase()}:`) ? trimmed : "";
 };
 
-const components: Components = {
+const INLINE_IMAGE = /^data:image\//iu;
+
+/** Like {@link safeUrl}, but an image may also be inline (`data:image/...`: it loads nothing). */
+const safeMarkdownUrl = (url: string, key: string): string =>
+  key === "src" && INLINE_IMAGE.test(url.trim()) ? url.trim() : safeUrl(url);
+
+// Read once: the server writes the allowed image origins into index.html.
+const PAGE_IMAGE_SOURCES = allowedImageSources();
+
+const componentsFor = (imageSources: readonly string[]): Components => ({
   a: ({ children, href }) =>
     href ? (
       <a href={href} rel="noopener noreferrer nofollow" target="_blank">
@@ -28,13 +39,39 @@ const components: Components = {
     ) : (
       <span>{children}</span>
     ),
-};
+  img: ({ alt, src, title }) => {
+    const source = typeof src === "string" ? src : "";
+    if (source === "") return alt ? <span>{alt}</span> : null;
+    const origin = globalThis.location.origin;
+    if (isImageAllowed(source, imageSources, origin)) {
+      return <img alt={alt ?? ""} loading="lazy" referrerPolicy="no-referrer" src={source} title={title} />;
+    }
+    // Loading it would tell that host who opened the request, and when.
+    return (
+      <span data-blocked-image="" title={source}>
+        {alt ? `${alt} ` : ""}
+        <Box as="span" color="fg.muted" fontSize="sm">
+          (image from {imageHost(source, origin)}, not loaded)
+        </Box>
+      </span>
+    );
+  },
+});
 
 /**
  * Markdown written by a DAG author, rendered without raw HTML (react-markdown shows it as
- * text unless a raw-HTML plugin is added, and none is) and with unsafe URLs dropped.
+ * text unless a raw-HTML plugin is added, and none is) and with unsafe URLs dropped. Images load
+ * only from this origin, inline `data:image/...` and the `imageSources` (by default the
+ * `[hitl] allowed_image_hosts` the server announced); any other is shown as its alt text with a
+ * note naming its host.
  */
-export const Markdown = ({ children }: { children: string }) => (
+export const Markdown = ({
+  children,
+  imageSources = PAGE_IMAGE_SOURCES,
+}: {
+  children: string;
+  imageSources?: readonly string[];
+}) => (
   <Box
     className="markdown"
     css={{
@@ -44,6 +81,7 @@ export const Markdown = ({ children }: { children: string }) => (
       "& h1, & h2, & h3, & h4": { fontWeight: "semibold", mb: 2, mt: 3 },
       "& h1": { fontSize: "xl" },
       "& h2": { fontSize: "lg" },
+      "& img": { display: "inline-block", maxWidth: "100%" },
       "& li": { my: 0.5 },
       "& ol": { pl: 6 },
       "& p": { my: 2 },
@@ -54,7 +92,12 @@ export const Markdown = ({ children }: { children: string }) => (
       "& ul": { listStyleType: "disc", pl: 6 },
     }}
   >
-    <ReactMarkdown components={components} remarkPlugins={[remarkGfm]} skipHtml={false} urlTransform={safeUrl}>
+    <ReactMarkdown
+      components={componentsFor(imageSources)}
+      remarkPlugins={[remarkGfm]}
+      skipHtml={false}
+      urlTransform={safeMarkdownUrl}
+    >
       {children}
     </ReactMarkdown>
   </Box>

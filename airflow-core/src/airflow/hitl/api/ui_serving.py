@@ -12,20 +12,30 @@ The app is a single-page application built by Vite (``ui/``) into ``airflow/hitl
 * files that exist are served as they are; Vite's hashed ``assets/`` never change under a name,
   so browsers may keep them for a year; everything else must be revalidated;
 * every other path is a client-side route and gets ``index.html`` (never cached, so a new build
-  is picked up at once);
+  is picked up at once) with a Content-Security-Policy; images load from the own origin,
+  ``data:`` and the origins of ``[hitl] allowed_image_hosts`` only, which the page also names in
+  a ``<meta name="hitl-allowed-image-sources">`` tag so that the app shows no other image;
 * without a build, a page says how to build it instead of a bare 404.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from airflow.hitl.api.middleware import PathRoutingMiddleware
 from airflow.hitl.api.paths import route_path
+from airflow.hitl.config import get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
 
 UI_PREFIX = "/required_actions"
 UI_DIST = Path(__file__).resolve().parents[1] / "ui_dist"
@@ -33,22 +43,64 @@ UI_DIST = Path(__file__).resolve().parents[1] / "ui_dist"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
-# The app talks only to its own origin and loads nothing from elsewhere; request bodies are
-# Markdown written by DAG authors, so a script that slipped through rendering must still not run.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: https:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ]
+IMAGE_SOURCES_META = "hitl-allowed-image-sources"
+
+# An entry of [hitl] allowed_image_hosts: a host (its first label may be ``*``), optionally with
+# an http(s) scheme and a port. Nothing else, since it goes into a header: no path, quote or ``;``.
+IMAGE_HOST = re.compile(
+    r"(?:(?P<scheme>https?)://)?(?P<host>(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(?P<port>[0-9]{1,5}))?/?",
+    re.IGNORECASE,
 )
+
+
+def image_sources(entries: Iterable[str]) -> tuple[str, ...]:
+    """
+    The origins (``https://images.example.com``) that ``[hitl] allowed_image_hosts`` entries
+    name, for ``img-src`` and the app; a host without a scheme means ``https``. An entry that is
+    not a host or origin is left out with a warning, so its images stay blocked.
+    """
+    sources: list[str] = []
+    for entry in entries:
+        match = IMAGE_HOST.fullmatch(entry.strip())
+        if match is None or int(match["port"] or 1) > 65535:
+            log.warning(
+                "[hitl] allowed_image_hosts: %r is not a host or origin (such as images.example.com, "
+                "*.example.org or https://images.example.com:8443); its images are not loaded",
+                entry,
+            )
+            continue
+        source = f"{(match['scheme'] or 'https').lower()}://{match['host'].lower()}"
+        if match["port"]:
+            source += f":{match['port']}"
+        if source not in sources:
+            sources.append(source)
+    return tuple(sources)
+
+
+def content_security_policy(allowed_image_sources: Iterable[str] = ()) -> str:
+    """
+    The app talks only to its own origin and loads nothing from elsewhere: request bodies are
+    Markdown written by DAG authors, so a script that slipped through rendering must still not
+    run, and an image from another host would tell that host who opened the request and when.
+    Images from ``allowed_image_sources`` are the one exception, as configured.
+    """
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            " ".join(["img-src 'self' data:", *allowed_image_sources]),
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 NOT_BUILT_PAGE = """<!doctype html>
 <html lang="en">
@@ -71,10 +123,15 @@ def is_ui_path(path: str) -> bool:
 
 
 class RequiredActionsApp:
-    """ASGI app serving the built single-page app from ``dist`` (see the module docstring)."""
+    """ASGI app serving the built single-page app from ``dist`` (see the module docstring);
+    ``allowed_image_hosts`` defaults to ``[hitl] allowed_image_hosts``."""
 
-    def __init__(self, dist: Path = UI_DIST) -> None:
+    def __init__(self, dist: Path = UI_DIST, allowed_image_hosts: Iterable[str] | None = None) -> None:
         self.dist = dist.resolve()
+        if allowed_image_hosts is None:
+            allowed_image_hosts = get_settings().allowed_image_hosts
+        self.image_sources = image_sources(allowed_image_hosts)
+        self.content_security_policy = content_security_policy(self.image_sources)
 
     def response_for(self, method: str, path: str) -> Response:
         """The response for ``method`` on ``path`` (relative to the app's prefix)."""
@@ -93,15 +150,24 @@ class RequiredActionsApp:
             # A stale page asking for an asset of an older build: answering with index.html
             # would hand HTML to a <script> tag and hide the real problem.
             return PlainTextResponse("Not Found", status_code=404, headers={"Cache-Control": REVALIDATE})
-        return FileResponse(
-            index,
+        return Response(
+            self._index_page(index),
             media_type="text/html",
             headers={
                 "Cache-Control": REVALIDATE,
-                "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+                "Content-Security-Policy": self.content_security_policy,
                 "X-Content-Type-Options": "nosniff",
             },
         )
+
+    def _index_page(self, index: Path) -> bytes:
+        """``index.html``, naming the allowed image origins when there are any."""
+        page = index.read_bytes()
+        if not self.image_sources:
+            return page
+        content = html.escape(" ".join(self.image_sources))
+        meta = f'<meta name="{IMAGE_SOURCES_META}" content="{content}">'
+        return page.replace(b"</head>", meta.encode() + b"</head>", 1)
 
     def _existing_file(self, relative: str) -> Path | None:
         if not relative:
@@ -121,12 +187,15 @@ class RequiredActionsApp:
 class RequiredActionsUIMiddleware(PathRoutingMiddleware):
     """Root middleware: ``/required_actions`` and below go to the Required Actions app."""
 
-    def __init__(self, app: Any, dist: Path = UI_DIST) -> None:
+    def __init__(
+        self, app: Any, dist: Path = UI_DIST, allowed_image_hosts: Iterable[str] | None = None
+    ) -> None:
         super().__init__(app)
         self.dist = dist
+        self.allowed_image_hosts = allowed_image_hosts
 
     def matches(self, path: str) -> bool:
         return is_ui_path(path)
 
     def target(self) -> RequiredActionsApp:
-        return RequiredActionsApp(self.dist)
+        return RequiredActionsApp(self.dist, self.allowed_image_hosts)

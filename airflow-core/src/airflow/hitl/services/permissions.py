@@ -8,15 +8,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from airflow.api_fastapi.app import get_auth_manager
-from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
+from airflow.api_fastapi.auth.managers.models.resource_details import (
+    ConfigurationDetails,
+    DagAccessEntity,
+    DagDetails,
+)
+from airflow.hitl.config import SECTION
 from airflow.hitl.models import HITLDetail, HITLGroup, HITLGroupMember
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
-
-ADMIN_ROLES = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,11 @@ class Decision:
 
 
 def user_roles(user: BaseUser) -> set[str]:
-    """Role names of a user, lower-case (SimpleAuthManager: one role; FAB: several)."""
+    """
+    Role names of a user, lower-case (SimpleAuthManager: one role; FAB: several). They are data
+    only, matched against a group's ``follows_role``; what a user may do is the auth manager's
+    to say (:func:`is_admin`).
+    """
     roles: set[str] = set()
     role = getattr(user, "role", None)
     if isinstance(role, str):
@@ -44,7 +51,27 @@ def user_roles(user: BaseUser) -> set[str]:
 
 
 def is_admin(user: BaseUser) -> bool:
-    return bool(user_roles(user) & ADMIN_ROLES)
+    """
+    Whether the user is a HITL admin: may answer any request (recorded as an override) and
+    manage responder groups. One auth-manager call decides, whatever the auth manager:
+    ``is_authorized_configuration(method="PUT", details=ConfigurationDetails(section="hitl"))``,
+    "may change the ``[hitl]`` configuration".
+
+    Why that call: Airflow 3.0's API never changes the configuration, so the permission grants
+    nothing else and is free to mean "administers this feature".
+
+    * SimpleAuthManager lets ``op`` and ``admin`` change the configuration. No call of its
+      ``BaseAuthManager`` interface passes for ``admin`` alone (every non-read call passes from
+      ``op`` or ``user`` up; ``is_authorized_view`` and ``is_authorized_custom_view`` pass for
+      every role, so they would make everyone an admin), so ``op`` is an admin too.
+    * FAB maps it to the permission ``can edit`` on ``Configurations``, which no built-in role
+      holds: grant it to ``Admin`` and to any custom role whose users should be HITL admins.
+    * Auth managers that pass the section on to their policies (Keycloak's does, as the resource
+      id) can grant the ``hitl`` section alone.
+    """
+    return get_auth_manager().is_authorized_configuration(
+        method="PUT", details=ConfigurationDetails(section=SECTION), user=user
+    )
 
 
 def groups_of(session: Session, user: BaseUser) -> set[str]:
@@ -75,8 +102,9 @@ def can_access_dag(user: BaseUser, dag_id: str, method: Any) -> bool:
 def decide_responder(session: Session, user: BaseUser, row: HITLDetail) -> Decision:
     """
     Assigned requests: assigned users and members of assigned groups, who need only read access
-    to the DAG. Unassigned requests: users who may edit the DAG's task instances. Admins may
-    always answer; answering somebody else's request is then recorded as an override.
+    to the DAG. Unassigned requests: users who may edit the DAG's task instances. HITL admins
+    (:func:`is_admin`) may always answer; answering somebody else's request is then recorded as an
+    override.
     """
     user_id = str(user.get_id())
     assigned_ids = {str(u["id"]) for u in row.assigned_users or []}
