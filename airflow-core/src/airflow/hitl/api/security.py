@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 
@@ -12,6 +12,11 @@ from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.hitl.services.permissions import is_admin
 from airflow.models.log import Log
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 
 
 def readable_dag_ids(user: GetUserDep) -> set[str]:
@@ -42,21 +47,33 @@ def require_admin(user: GetUserDep) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, ADMIN_REQUIRED)
 
 
-async def audited(request: Request, session: SessionDep, user: GetUserDep) -> None:
+class Audit:
     """
-    Airflow's audit log (``Log``) gets one entry for the route's change, named after the route
-    (``create_hitl_group``, ...) with who made it, the path's parameters and the body. It is added
-    to the route's own session, so it is committed with the change and only with it.
+    One entry in Airflow's audit log (``Log``) for a route's change, named after the route
+    (``hitl.create_hitl_group``, ...), with who made it, the path's parameters and the body. The
+    route calls it right before it commits its change, so only changes that were made are logged.
     """
-    body = await request.body()
+
+    def __init__(self, request: Request, session: Session, user: BaseUser, body: Any) -> None:
+        self._request, self._session, self._user, self._body = request, session, user, body
+
+    def __call__(self) -> None:
+        self._session.add(
+            Log(
+                event=f"hitl.{self._request.scope['endpoint'].__name__}",
+                owner=self._user.get_name(),
+                extra=json.dumps({"path": dict(self._request.path_params), "body": self._body}, default=str),
+            )
+        )
+
+
+async def audit_of(request: Request, session: SessionDep, user: GetUserDep) -> Audit:
+    body = await request.body()  # checked by BodyLimitsMiddleware; FastAPI keeps it for the route
     try:
         content: Any = json.loads(body) if body else None
     except ValueError:
         content = None
-    session.add(
-        Log(
-            event=f"hitl.{request.scope['endpoint'].__name__}",
-            owner=user.get_name(),
-            extra=json.dumps({"path": dict(request.path_params), "body": content}, default=str),
-        )
-    )
+    return Audit(request, session, user, content)
+
+
+AuditDep = Annotated[Audit, Depends(audit_of)]

@@ -15,7 +15,7 @@ from airflow.hitl.api.datamodels.hitl_groups import (
     HITLGroupResponse,
 )
 from airflow.hitl.api.parameters import PathUserId, refuse_nul_in_url
-from airflow.hitl.api.security import audited, require_admin
+from airflow.hitl.api.security import AuditDep, require_admin
 from airflow.hitl.models import HITLGroup
 from airflow.hitl.services import groups as group_service
 
@@ -81,9 +81,9 @@ def get_hitl_group(name: str, user: GetUserDep, session: SessionDep) -> HITLGrou
         ),
         status.HTTP_201_CREATED: {"links": CREATED_GROUP_LINKS},
     },
-    dependencies=[Depends(require_admin), Depends(audited)],
+    dependencies=[Depends(require_admin)],
 )
-def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResponse:
+def create_hitl_group(body: HITLGroupBody, session: SessionDep, audit: AuditDep) -> HITLGroupResponse:
     """Create a responder group (admins only); members apply to pending requests at once."""
     group = group_service.create_group(
         session,
@@ -92,6 +92,7 @@ def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResp
         follows_role=body.follows_role,
         members=body.members,
     )
+    audit()
     session.commit()
     return to_response(group)
 
@@ -101,9 +102,11 @@ def create_hitl_group(body: HITLGroupBody, session: SessionDep) -> HITLGroupResp
     responses=create_openapi_http_exception_doc(
         [status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE]
     ),
-    dependencies=[Depends(require_admin), Depends(audited)],
+    dependencies=[Depends(require_admin)],
 )
-def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -> HITLGroupResponse:
+def patch_hitl_group(
+    name: str, body: HITLGroupPatchBody, session: SessionDep, audit: AuditDep
+) -> HITLGroupResponse:
     group = group_service.update_group(
         session,
         name,
@@ -111,6 +114,7 @@ def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -
         follows_role=body.follows_role,
         fields=body.model_fields_set,
     )
+    audit()
     session.commit()
     return to_response(group)
 
@@ -120,10 +124,11 @@ def patch_hitl_group(name: str, body: HITLGroupPatchBody, session: SessionDep) -
     status_code=status.HTTP_204_NO_CONTENT,
     response_model=None,
     responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
-    dependencies=[Depends(require_admin), Depends(audited)],
+    dependencies=[Depends(require_admin)],
 )
-def delete_hitl_group(name: str, session: SessionDep) -> None:
+def delete_hitl_group(name: str, session: SessionDep, audit: AuditDep) -> None:
     group_service.delete_group(session, name)
+    audit()
     session.commit()
 
 
@@ -133,11 +138,14 @@ def delete_hitl_group(name: str, session: SessionDep) -> None:
         **create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
         status.HTTP_200_OK: {"links": ADDED_MEMBER_LINKS},
     },
-    dependencies=[Depends(require_admin), Depends(audited)],
+    dependencies=[Depends(require_admin)],
 )
-def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -> HITLGroupResponse:
+def add_hitl_group_member(
+    name: str, user_id: PathUserId, session: SessionDep, audit: AuditDep
+) -> HITLGroupResponse:
     """Add a member (idempotent)."""
     group, _ = group_service.add_member(session, name, user_id)
+    audit()
     session.commit()
     return to_response(group)
 
@@ -145,9 +153,12 @@ def add_hitl_group_member(name: str, user_id: PathUserId, session: SessionDep) -
 @groups_router.delete(
     "/groups/{name}/members/{user_id}",
     responses=create_openapi_http_exception_doc([status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND]),
-    dependencies=[Depends(require_admin), Depends(audited)],
+    dependencies=[Depends(require_admin)],
 )
-def remove_hitl_group_member(name: str, user_id: str, session: SessionDep) -> HITLGroupResponse:
+def remove_hitl_group_member(
+    name: str, user_id: str, session: SessionDep, audit: AuditDep
+) -> HITLGroupResponse:
     group = group_service.remove_member(session, name, user_id)
+    audit()
     session.commit()
     return to_response(group)
