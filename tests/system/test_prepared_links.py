@@ -3,6 +3,10 @@
 The stacks run with ``[hitl] prepared_links_enabled`` and send mail to :data:`SMTP_PORT`, where this
 module's SMTP server listens. Links turned off by configuration are opened on a second API server
 of the same stack that has them turned off.
+
+Two kinds of link: made for a recipient (one mail per person, ``PerRecipientNotifier``), which
+answers at once for that person only; made for nobody (one mail to a group), which answers only
+after a click on the link page. No link answers as an admin's override.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import dataclasses
 import email
 import email.policy
 import re
+import string
 import threading
 import time
 import uuid
@@ -37,6 +42,7 @@ pytestmark = pytest.mark.system
 EXAMPLE = "example_hitl_email_approval"
 EXAMPLE_GATE = "approve_release"
 LINKS_DAG = "hitl_links_system"
+ASSIGNED_DAG = "hitl_links_assigned"
 GATE = "gate"
 ANCHOR = re.compile(r'<a href="([^"]+)">([^<]+)</a>')
 FINISHED = {"success", "skipped", "failed", "upstream_failed"}
@@ -69,12 +75,15 @@ class Mailbox:
             self._mails.append(Mail(list(envelope.rcpt_tos), str(message["Subject"]), html))
         return "250 Message accepted for delivery"
 
-    def wait_for(self, marker: str, timeout: float = 120) -> Mail:
-        """The first mail whose subject contains ``marker``."""
+    def wait_for(self, marker: str, timeout: float = 120, to: str | None = None) -> Mail:
+        """The first mail whose subject contains ``marker`` (sent to ``to``, if given)."""
 
         def arrived() -> Mail | None:
             with self._lock:
-                return next((m for m in self._mails if marker in m.subject), None)
+                return next(
+                    (m for m in self._mails if marker in m.subject and (to is None or m.recipients == [to])),
+                    None,
+                )
 
         try:
             return wait_for(arrived, timeout, f"a notification mail about {marker!r}", interval=0.3)
@@ -96,10 +105,20 @@ def mailbox() -> Iterator[Mailbox]:
     controller.stop()
 
 
-def open_link(page: Page, url: str) -> tuple[str, str]:
-    """Open a link in the browser; the page's final state (answered/refused) and its title."""
+FINAL_STATES = "body[data-state=answered], body[data-state=refused]"
+
+
+def open_link(page: Page, url: str, *, confirm: bool = True) -> tuple[str, str]:
+    """
+    Open a link in the browser; the page's final state (answered/refused) and its title. A link
+    made for nobody asks first (state ``confirm``): with ``confirm`` its button is clicked, else
+    the page is left asking.
+    """
     page.goto(url)
-    page.wait_for_selector("body[data-state=answered], body[data-state=refused]", timeout=60_000)
+    page.wait_for_selector(f"{FINAL_STATES}, body[data-state=confirm]", timeout=60_000)
+    if confirm and page.locator("body").get_attribute("data-state") == "confirm":
+        page.locator("#confirm").click()
+        page.wait_for_selector(FINAL_STATES, timeout=60_000)
     return page.locator("body").get_attribute("data-state") or "", page.locator("#title").inner_text()
 
 
@@ -109,13 +128,34 @@ def logged_in_page(context: BrowserContext, stack: AirflowStack, user: str, base
     return page
 
 
-def mailed_request(api: ApiClient, mailbox: Mailbox) -> tuple[str, dict[str, str]]:
-    """A new run of the links DAG waiting at its gate, and the links of its notification mail."""
+PERSONAL = ("user", "op", "admin")  # the recipients of the personal mails of the links DAGs
+
+
+@dataclass
+class Mailed:
+    run_id: str
+    group: dict[str, str]  # the links of the mail to the group (made for nobody)
+    personal: dict[str, dict[str, str]]  # recipient -> the links of their own mail
+
+
+def mailed_request(api: ApiClient, mailbox: Mailbox, dag_id: str = LINKS_DAG) -> Mailed:
+    """A new run of a links DAG waiting at its gate, and the links of its notification mails."""
     marker = uuid.uuid4().hex[:10]
-    run_id = api.trigger(LINKS_DAG, conf={"marker": marker})
-    links = mailbox.wait_for(marker).links
-    api.wait_for_request(LINKS_DAG, run_id, GATE)
-    return run_id, links
+    run_id = api.trigger(dag_id, conf={"marker": marker})
+    group = mailbox.wait_for(marker, to="approvers@example.com").links
+    personal = {user: mailbox.wait_for(marker, to=f"{user}@example.com").links for user in PERSONAL}
+    api.wait_for_request(dag_id, run_id, GATE)
+    return Mailed(run_id, group, personal)
+
+
+def use(stack: AirflowStack, url: str, user: str, *, confirm: bool = False) -> httpx.Response:
+    """The call the link page makes, as ``user``."""
+    return httpx.post(
+        url,
+        headers={"Authorization": f"Bearer {stack.token(user)}"},
+        json={"confirm": True} if confirm else None,
+        timeout=30,
+    )
 
 
 def assert_the_genuine_link_acts(stack: AirflowStack, browser: Any, run_id: str, approve: str) -> None:
@@ -131,6 +171,14 @@ def respond_events(api: ApiClient, dag_id: str, run_id: str) -> list[dict[str, A
     """Airflow's audit log entries of answers to the run's requests."""
     response = api.http.get(
         "/api/v2/eventLogs", params={"dag_id": dag_id, "run_id": run_id, "event": "hitl.respond"}
+    )
+    response.raise_for_status()
+    return response.json()["event_logs"]
+
+
+def override_events(api: ApiClient, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    response = api.http.get(
+        "/api/v2/eventLogs", params={"dag_id": dag_id, "run_id": run_id, "event": "hitl.override"}
     )
     response.raise_for_status()
     return response.json()["event_logs"]
@@ -164,23 +212,36 @@ def forged(url: str) -> str:
 
 
 @on_one_stack()
-def test_an_approver_approves_from_the_email_and_the_dag_continues(
+def test_an_approver_approves_from_their_own_email_and_the_dag_continues(
     stack: AirflowStack, mailbox: Mailbox, browser: Any
 ) -> None:
     api = stack.client("admin")
     version = f"v{uuid.uuid4().hex[:8]}"
-    run_id = api.trigger(EXAMPLE, conf={"version": version, "approvers": "ann@example.com"})
-    mail = mailbox.wait_for(version)
-    assert mail.recipients == ["ann@example.com"]
+    run_id = api.trigger(
+        EXAMPLE, conf={"version": version, "approvers": {"user": "ann@example.com", "op": "olga@example.com"}}
+    )
+    mail = mailbox.wait_for(version, to="ann@example.com")
     assert mail.subject == f"Approval needed: Release {version} to production?"
     links = mail.links
     assert set(links) == {"Approve", "Reject", "Open the request in Airflow"}
     assert all(url.startswith(f"{stack.base_url}/hitl/links/") for url in links.values())
+    olgas = mailbox.wait_for(version, to="olga@example.com").links
+    assert olgas["Approve"] != links["Approve"]
     api.wait_for_request(EXAMPLE, run_id, EXAMPLE_GATE)
 
     with browser() as context:
+        # Ann's mail forwarded to op: op may answer the request, but not with Ann's link.
+        page = logged_in_page(context, stack, "op")
+        assert open_link(page, links["Approve"]) == ("refused", "This link was made for someone else")
+        assert "'user'" in page.locator("#message").inner_text()
+        view = page.locator("#view")
+        assert view.is_visible() and view.inner_text() == "Open the request in Airflow"
+        assert api.get_request(EXAMPLE, run_id, EXAMPLE_GATE).json()["status"] == "pending"
+
+    with browser() as context:
         page = logged_in_page(context, stack, "user")
-        state, title = open_link(page, links["Approve"])
+        # A link made for its reader answers at once: no second click.
+        state, title = open_link(page, links["Approve"], confirm=False)
         assert (state, title) == ("answered", "Approve: answer recorded")
 
         assert api.wait_for_state(EXAMPLE, run_id, "deploy", FINISHED)["state"] == "success"
@@ -206,30 +267,87 @@ def test_an_approver_approves_from_the_email_and_the_dag_continues(
 
 
 @on_one_stack()
+def test_a_link_sent_to_a_group_answers_only_after_a_click(
+    stack: AirflowStack, mailbox: Mailbox, browser: Any
+) -> None:
+    api = stack.client("admin")
+    mailed = mailed_request(api, mailbox)
+    run_id, reject = mailed.run_id, mailed.group["Reject"]
+
+    # The page's first call, with a login, only asks; so does a preview that runs scripts.
+    asked = use(stack, reject, "user")
+    assert asked.status_code == 200
+    body = asked.json()
+    assert (body["outcome"], body["title"]) == ("confirm", "Answer “Reject”?")
+    assert body["request"]["status"] == "pending"
+    with browser() as context:
+        page = logged_in_page(context, stack, "user")
+        assert open_link(page, reject, confirm=False) == ("confirm", "Answer “Reject”?")
+        assert page.locator("#confirm").inner_text() == "Answer “Reject”"
+    assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
+
+    with browser() as context:
+        page = logged_in_page(context, stack, "user")
+        assert open_link(page, reject) == ("answered", "Reject: answer recorded")
+    assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "skipped"
+    assert len(respond_events(api, LINKS_DAG, run_id)) == 1
+
+
+@on_one_stack()
+def test_no_link_answers_as_an_admins_override(stack: AirflowStack, mailbox: Mailbox, browser: Any) -> None:
+    api = stack.client("admin")
+    mailed = mailed_request(api, mailbox, ASSIGNED_DAG)
+    run_id = mailed.run_id
+
+    # The request is assigned to op; the admin could override it in Airflow, but not by a link:
+    # neither with the group's link nor with one made for the admin.
+    for link in (mailed.group["Approve"], mailed.personal["admin"]["Approve"]):
+        refused = use(stack, link, "admin", confirm=True)
+        assert refused.status_code == 403
+        body = refused.json()
+        assert body["title"] == "You may not answer this request"
+        assert "override" in body["message"]
+    with browser() as context:
+        page = logged_in_page(context, stack, "admin")
+        assert open_link(page, mailed.personal["admin"]["Approve"]) == (
+            "refused",
+            "You may not answer this request",
+        )
+    assert_nothing_recorded(api, ASSIGNED_DAG, run_id, GATE)
+    assert override_events(api, ASSIGNED_DAG, run_id) == []
+
+    # The assignee's own link acts.
+    assert use(stack, mailed.personal["op"]["Approve"], "op").json()["outcome"] == "answered"
+    detail = api.get_request(ASSIGNED_DAG, run_id, GATE).json()
+    assert (detail["responded_by_user"]["id"], detail["override"]) == ("op", False)
+
+
+@on_one_stack()
 def test_a_logged_out_approver_logs_in_first_and_scanners_never_act(
     stack: AirflowStack, mailbox: Mailbox, browser: Any
 ) -> None:
     api = stack.client("admin")
-    run_id, links = mailed_request(api, mailbox)
+    mailed = mailed_request(api, mailbox)
+    run_id, reject = mailed.run_id, mailed.personal["op"]["Reject"]
 
     # A mail scanner or curl without the person's login: the GET is a static page, and the
     # action itself needs a login.
-    page_response = httpx.get(links["Reject"], timeout=30)
+    page_response = httpx.get(reject, timeout=30)
     assert page_response.status_code == 200
     assert run_id not in page_response.text and "Reject" not in page_response.text
     assert "frame-ancestors 'none'" in page_response.headers["content-security-policy"]
-    assert httpx.post(links["Reject"], timeout=30).status_code == 401
+    assert httpx.post(reject, timeout=30).status_code == 401
     assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
 
     with browser() as context:
         page = context.new_page()
-        page.goto(links["Reject"])
+        page.goto(reject)
         page.wait_for_url("**/auth/login?next=**")
         next_url = parse_qs(urlsplit(page.url).query)["next"][0]
-        assert next_url == links["Reject"]
+        assert next_url == reject
         assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
         log_in(page, stack.base_url, "op", stack.passwords["op"], next_url=next_url)
-        page.wait_for_selector("body[data-state=answered], body[data-state=refused]", timeout=60_000)
+        page.wait_for_selector(FINAL_STATES, timeout=60_000)
         assert page.locator("#title").inner_text() == "Reject: answer recorded"
 
     assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "skipped"
@@ -243,7 +361,8 @@ def test_altered_forged_expired_and_unauthorised_links_change_nothing(
     stack: AirflowStack, mailbox: Mailbox, browser: Any
 ) -> None:
     api = stack.client("admin")
-    run_id, links = mailed_request(api, mailbox)
+    mailed = mailed_request(api, mailbox)
+    run_id, links = mailed.run_id, mailed.group
     approve = links["Approve"]
     invalid = ("refused", "This link is not valid")
 
@@ -253,6 +372,7 @@ def test_altered_forged_expired_and_unauthorised_links_change_nothing(
         expires_at = PreparedLink.decode(approve.rpartition("/")[2]).target.expires_at
         assert open_link(page, altered(approve, expires_at=expires_at + 3600)) == invalid
         assert open_link(page, altered(approve, try_number=2)) == invalid
+        assert open_link(page, altered(approve, recipient="user")) == invalid
         assert open_link(page, with_token_changed(approve)) == invalid
         assert open_link(page, forged(approve)) == invalid
         dialogs: list[str] = []
@@ -278,12 +398,72 @@ def test_altered_forged_expired_and_unauthorised_links_change_nothing(
 
 
 @on_one_stack()
+def test_no_change_of_a_genuine_link_acts(stack: AirflowStack, mailbox: Mailbox) -> None:
+    """
+    Every single-character change of a genuine link, and every field of one genuine link swapped
+    into another, is refused; after all of them the genuine links still act.
+    """
+    api = stack.client("admin")
+    mailed = mailed_request(api, mailbox)
+    run_id = mailed.run_id
+    mine, group = mailed.personal["user"]["Approve"], mailed.group["Reject"]
+    base, _, segment = mine.rpartition("/")
+    alphabet = string.ascii_letters + string.digits + "-_."
+
+    variants: set[str] = set()
+    for position, char in enumerate(segment):
+        # One replacement per position, walking the alphabet so every character is tried.
+        replacement = alphabet[position % len(alphabet)]
+        if replacement == char:
+            replacement = alphabet[(position + 1) % len(alphabet)]
+        variants.add(segment[:position] + replacement + segment[position + 1 :])
+    variants.update({segment[:-1], segment + "A", segment[1:]})
+    a, b = PreparedLink.decode(segment), PreparedLink.decode(group.rpartition("/")[2])
+    for name in (
+        "dag_id",
+        "run_id",
+        "task_id",
+        "map_index",
+        "try_number",
+        "action",
+        "expires_at",
+        "chosen_options",
+        "params_input",
+        "recipient",
+    ):
+        for target, other, token in ((a.target, b.target, a.token), (b.target, a.target, b.token)):
+            if getattr(target, name) != getattr(other, name):
+                swapped = dataclasses.replace(target, **{name: getattr(other, name)})
+                variants.add(PreparedLink(swapped, token).encode())
+    variants.add(PreparedLink(a.target, b.token).encode())
+    variants.add(PreparedLink(b.target, a.token).encode())
+    variants -= {segment, group.rpartition("/")[2]}
+
+    token = stack.token("user")
+    statuses: dict[int, int] = {}
+    started = time.monotonic()
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        for variant in sorted(variants):
+            response = client.post(f"{base}/{variant}", json={"confirm": True})
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            assert response.status_code in (400, 404, 422), (variant, response.status_code, response.text)
+    print(
+        f"\n{len(variants)} changed links refused in {time.monotonic() - started:.1f} s: "
+        f"{dict(sorted(statuses.items()))}"
+    )
+    assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)
+
+    assert use(stack, mine, "user").json()["outcome"] == "answered"
+    assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "success"
+
+
+@on_one_stack()
 def test_links_turned_off_by_configuration_show_a_clear_page_and_change_nothing(
     stack: AirflowStack, mailbox: Mailbox, browser: Any
 ) -> None:
     api = stack.client("admin")
-    run_id, links = mailed_request(api, mailbox)
-    approve = links["Approve"]
+    mailed = mailed_request(api, mailbox)
+    run_id, approve = mailed.run_id, mailed.group["Approve"]
     turned_off = ("refused", "Prepared links are turned off")
 
     with stack.extra_api_server(AIRFLOW__HITL__PREPARED_LINKS_ENABLED="False") as off_url:
@@ -293,7 +473,10 @@ def test_links_turned_off_by_configuration_show_a_clear_page_and_change_nothing(
             assert open_link(page, on_the_off_server) == turned_off
         # Not even the user's own token gets an action through.
         used = httpx.post(
-            on_the_off_server, headers={"Authorization": f"Bearer {stack.token('user')}"}, timeout=30
+            on_the_off_server,
+            headers={"Authorization": f"Bearer {stack.token('user')}"},
+            json={"confirm": True},
+            timeout=30,
         )
         assert used.status_code == 403 and used.json()["title"] == turned_off[1]
     assert_nothing_recorded(api, LINKS_DAG, run_id, GATE)

@@ -24,6 +24,7 @@ from airflow.hitl.prepared_links import (
     LinkTarget,
     PreparedLink,
     link_url,
+    registration_of,
     request_view_path,
 )
 from airflow.hitl.services.prepared_link_tokens import link_expiry, link_mismatch, register_link_tokens
@@ -53,6 +54,7 @@ ALTERATIONS = {
     "expires_at": EXPIRES + 1,
     "chosen_options": ("Reject",),
     "params_input": {"note": "ok!"},
+    "recipient": "ann",
 }
 
 B64_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -111,10 +113,12 @@ class TestDigest:
         # ...and the altered link still decodes, so only the digest lookup can refuse it.
         assert PreparedLink.decode(changed.encode()).target == changed.target
 
-    def test_changing_any_single_character_of_a_link_refuses_it_or_changes_its_digest(self, link):
+    @pytest.mark.parametrize("recipient", [None, "ann"])
+    def test_changing_any_single_character_of_a_link_refuses_it_or_changes_its_digest(self, recipient):
+        link = PreparedLink.mint(dataclasses.replace(TARGET, recipient=recipient))
         text = link.encode()
         for position, char in enumerate(text):
-            for replacement in {"A", "b", "0", "-", "_", "."} - {char}:
+            for replacement in set(B64_ALPHABET + ".") - {char}:
                 altered = text[:position] + replacement + text[position + 1 :]
                 try:
                     decoded = PreparedLink.decode(altered)
@@ -130,8 +134,10 @@ class TestDigest:
             "chosen_options": ["Approve"],
             "params_input": {"note": "ok"},
             "exp": EXPIRES,
+            "recipient": None,
         }
         assert link.token not in json.dumps(registration)
+        assert registration_of(json.loads(json.dumps(registration))) == registration
 
 
 class TestDecodingRefuses:
@@ -168,7 +174,12 @@ class TestDecodingRefuses:
     @pytest.mark.parametrize(
         "changes",
         [
-            {"v": 2},
+            {"v": 3},
+            {"v": 1},  # a version 1 link has no "to"
+            {"v": True},
+            {"to": 7},
+            {"to": ""},
+            {"to": "x" * 251},
             {"extra": 1},
             {"map_index": True},
             {"map_index": "-1"},
@@ -189,6 +200,63 @@ class TestDecodingRefuses:
             PreparedLink.decode(encode_raw(payload, link.token))
 
 
+class TestVersions:
+    def test_a_version_1_link_is_still_read_as_made_for_nobody(self, link):
+        old = dataclasses.replace(TARGET, version=1)
+        assert "to" not in old.as_dict()
+        text = PreparedLink(old, link.token).encode()
+        decoded = PreparedLink.decode(text)
+        assert (decoded.target.version, decoded.target.recipient) == (1, None)
+        assert decoded.encode() == text
+        assert decoded.digest == PreparedLink(old, link.token).digest
+
+    def test_new_links_name_their_recipient_or_nobody(self, link):
+        assert TARGET.as_dict()["to"] is None
+        assert dataclasses.replace(TARGET, recipient="ann").as_dict()["to"] == "ann"
+
+
+class TestHostilePayloads:
+    """A payload is the sender's to choose: whatever it holds, decoding refuses it as invalid."""
+
+    @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+    def test_non_finite_numbers(self, link, constant):
+        canonical = TARGET.canonical().decode()
+        payload = canonical.replace('{"note":"ok"}', '{"note":' + constant + "}").encode()
+        with pytest.raises(InvalidLink):
+            PreparedLink.decode(encode_raw(payload, link.token))
+
+    @pytest.mark.parametrize("depth", [200, 900, 1400])
+    def test_deep_nesting(self, link, depth):
+        canonical = TARGET.canonical().decode()
+        payload = canonical.replace('{"note":"ok"}', '{"note":' + "[" * depth + "]" * depth + "}").encode()
+        with pytest.raises(InvalidLink):
+            PreparedLink.decode(encode_raw(payload, link.token))
+
+
+class TestRegistrationOf:
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"digest": "A" * 64},
+            {"action": "delete"},
+            {"chosen_options": "Approve"},
+            {"params_input": []},
+            {"exp": "soon"},
+            {"exp": True},
+            {"recipient": 7},
+            {"recipient": ""},
+        ],
+    )
+    def test_malformed_fields_are_refused(self, link, changes):
+        with pytest.raises(ValueError):
+            registration_of({**link.registration(), **changes})
+
+    def test_a_registration_of_an_older_worker_is_made_for_nobody(self, link):
+        old = dict(link.registration())
+        del old["recipient"]
+        assert registration_of(old)["recipient"] is None
+
+
 def stored(link: PreparedLink, **changes):
     """A token row and its request as the registry stores them for ``link``."""
     target = link.target
@@ -198,6 +266,7 @@ def stored(link: PreparedLink, **changes):
         params_input=dict(target.params_input) if target.params_input is not None else None,
         expires_at=target.expiry,
         created_at=datetime(2026, 11, 28, 6, tzinfo=UTC),
+        recipient=target.recipient,
     )
     request = SimpleNamespace(
         dag_id=target.dag_id,

@@ -6,6 +6,7 @@ What happens with a valid link on a running Airflow is specified in ``tests/syst
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,37 @@ class TestUsingALink:
         # Even with a login, a GET (a preview, a scanner) gets the page and nothing else.
         response = client.get(f"/links/{A_LINK}", headers={"Authorization": "Bearer whatever"})
         assert response.content == (PAGES / "page.html").read_bytes()
+
+    @pytest.mark.parametrize(
+        "params",
+        ['{"note":NaN}', '{"note":-Infinity}', '{"note":' + "[" * 1400 + "]" * 1400 + "}"],
+        ids=["nan", "infinity", "nested-1400"],
+    )
+    def test_hostile_payloads_are_refused_as_invalid_links(self, client, settings, logged_in, params):
+        fields = (
+            '{"action":"respond","dag_id":"d","exp":1900000000,"map_index":-1,"options":["Approve"],'
+            f'"params":{params},"run_id":"r","task_id":"t","to":null,"try_number":1,"v":2}}'
+        )
+        payload = base64.urlsafe_b64encode(fields.encode()).rstrip(b"=").decode()
+        response = client.post(f"/links/{payload}.{'A' * 43}")
+        assert response.status_code == 400
+        assert response.json()["title"] == "This link is not valid"
+
+    @pytest.mark.parametrize(
+        ("content", "content_type"),
+        [
+            (b'{"confirm": "yes please"}', "application/json"),
+            (b'{"confirm": true, "as": "admin"}', "application/json"),
+            (b"confirm=true", "application/x-www-form-urlencoded"),
+            (b"\xff\xfe", "application/json"),
+            (b"[" * 5000, "application/json"),
+        ],
+        ids=["not-a-bool", "extra-field", "form", "not-utf8", "deep"],
+    )
+    def test_a_malformed_confirmation_is_refused_before_the_link_is_looked_at(
+        self, client, settings, logged_in, content, content_type
+    ):
+        # FastAPI answers 422 for a body that does not match, 400 for one it cannot parse at all.
+        response = client.post(f"/links/{A_LINK}", content=content, headers={"Content-Type": content_type})
+        assert response.status_code in (400, 422)
+        assert "outcome" not in response.json()

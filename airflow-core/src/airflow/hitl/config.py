@@ -41,6 +41,10 @@ class HITLSettings:
         later than this after it was made (also the lifetime of links to requests without one).
     :param prepared_link_base_url: The Airflow UI's address as people reach it, used in links;
         ``[api] base_url`` unless set.
+    :param allowed_image_hosts: Hosts or origins (``images.example.com``,
+        ``https://cdn.example.org:8443``, ``*.example.net``) whose images request bodies may show
+        in the Required Actions app, besides its own origin and inline ``data:`` images; read
+        from a comma-separated list, empty by default.
     """
 
     resume_settle_seconds: float = 10.0
@@ -53,6 +57,7 @@ class HITLSettings:
     prepared_links_enabled: bool = False
     prepared_link_max_lifetime_seconds: int = 7 * 24 * 3600
     prepared_link_base_url: str = DEFAULT_BASE_URL
+    allowed_image_hosts: tuple[str, ...] = ()
 
 
 def get_settings() -> HITLSettings:
@@ -87,6 +92,11 @@ def get_settings() -> HITLSettings:
             or conf.get("api", "base_url", fallback="")
             or defaults.prepared_link_base_url
         ).rstrip("/"),
+        allowed_image_hosts=tuple(
+            host.strip()
+            for host in conf.get(SECTION, "allowed_image_hosts", fallback="").split(",")
+            if host.strip()
+        ),
     )
 
 

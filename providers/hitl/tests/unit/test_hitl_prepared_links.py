@@ -12,6 +12,7 @@ from airflow.exceptions import TaskDeferred
 from airflow.hitl.config import HITLSettings
 from airflow.hitl.prepared_links import ACTION_OPEN, ACTION_RESPOND, PreparedLink
 from airflow.hitl.request import HITLDefinitionError
+from airflow.providers.hitl.notifications.per_recipient import PerRecipientNotifier
 from airflow.providers.hitl.operators.hitl import ApprovalOperator
 from airflow.providers.hitl.utils.prepared_links import PreparedLinks, links_from_context
 from airflow.sdk import DAG, BaseNotifier, Param
@@ -229,3 +230,95 @@ class TestOperatorGlue:
         with pytest.raises(TaskDeferred) as deferred:
             gate.execute({"ti": ti, "dag": dag, "task": gate})  # type: ignore[arg-type]
         assert deferred.value.trigger.serialize()[1]["links"] == []
+
+
+class TestRecipients:
+    def test_links_of_hitl_links_itself_are_made_for_nobody(self):
+        assert decoded(make_links().action("Approve")).target.recipient is None
+
+    def test_links_for_a_user_name_them_and_differ_from_everyone_elses(self):
+        links = make_links()
+        ann, bob = links.for_user("ann"), links.for_user("bob")
+        assert decoded(ann.action("Approve")).target.recipient == "ann"
+        assert decoded(ann.open).target.recipient == "ann"
+        assert len({links.action("Approve"), ann.action("Approve"), bob.action("Approve")}) == 3
+        assert repr(ann).endswith("for=ann>")
+
+    def test_every_recipients_links_are_registered_together_and_sealed_together(self):
+        links = make_links()
+        ann = links.for_user("ann")
+        made = [decoded(links.open), decoded(ann.action("Approve")), decoded(links.for_user("bob").open)]
+        registrations = links.registrations()
+        assert [r["digest"] for r in registrations] == [link.digest for link in made]
+        assert [r["recipient"] for r in registrations] == [None, "ann", "bob"]
+        with pytest.raises(RuntimeError, match="deferred already"):
+            ann.action("Reject")
+
+    @pytest.mark.parametrize("user_id", ["", None, 7])
+    def test_a_user_id_is_a_non_empty_string(self, user_id):
+        with pytest.raises(HITLDefinitionError, match="user id"):
+            make_links().for_user(user_id)  # type: ignore[arg-type]
+
+    def test_answers_are_still_checked_when_the_link_is_made(self):
+        with pytest.raises(HITLDefinitionError, match="Aprove"):
+            make_links().for_user("ann").action("Aprove")
+
+
+class TestPerRecipientNotifier:
+    def run(self, notifier, monkeypatch):
+        monkeypatch.setattr("airflow.providers.hitl.utils.prepared_links.get_settings", lambda: ENABLED)
+        with DAG("release", schedule=None) as dag:
+            gate = ApprovalOperator(
+                task_id="approve",
+                subject="Release?",
+                notifiers=[notifier],
+                response_timeout=timedelta(hours=1),
+            )
+        with pytest.raises(TaskDeferred) as deferred:
+            gate.execute({"ti": waiting_ti(), "dag": dag, "task": gate})  # type: ignore[arg-type]
+        return deferred.value.trigger.serialize()[1]["links"]
+
+    def test_each_recipient_gets_a_notification_with_links_made_for_them(self, monkeypatch):
+        sent: list[str] = []
+
+        class Recording(RecordingNotifier):
+            def notify(self, context) -> None:
+                sent.append(self.message)
+
+        notifier = PerRecipientNotifier(
+            Recording("{{ hitl_recipient.address }} {{ hitl_links.action('Approve') }}"),
+            recipients={"ann": "ann@example.com", "bob": "{{ 'bob' }}@example.com"},
+        )
+        links = self.run(notifier, monkeypatch)
+        assert [m.split(" ")[0] for m in sent] == ["ann@example.com", "bob@example.com"]
+        targets = [decoded(m.split(" ")[1]).target for m in sent]
+        assert [t.recipient for t in targets] == ["ann", "bob"]
+        assert [r["recipient"] for r in links] == ["ann", "bob"]
+
+    def test_recipients_may_be_a_template_rendering_json(self, monkeypatch):
+        sent: list[str] = []
+
+        class Recording(RecordingNotifier):
+            def notify(self, context) -> None:
+                sent.append(self.message)
+
+        notifier = PerRecipientNotifier(
+            Recording("{{ hitl_recipient.id }}"), recipients='{{ {"ann": "ann@example.com"} | tojson }}'
+        )
+        self.run(notifier, monkeypatch)
+        assert sent == ["ann"]
+
+    @pytest.mark.parametrize("recipients", ["ann@example.com", '["ann"]', '{"ann": 7}'])
+    def test_recipients_that_are_not_a_mapping_of_ids_to_addresses_fail_the_task(
+        self, monkeypatch, recipients
+    ):
+        notifier = PerRecipientNotifier(RecordingNotifier("x"), recipients=recipients)
+        with pytest.raises(HITLDefinitionError, match="recipients must map user ids"):
+            self.run(notifier, monkeypatch)
+
+    def test_a_misspelt_option_in_the_template_fails_the_task(self, monkeypatch):
+        notifier = PerRecipientNotifier(
+            RecordingNotifier("{{ hitl_links.action('Aprove') }}"), recipients={"ann": "ann@example.com"}
+        )
+        with pytest.raises(HITLDefinitionError, match="Aprove"):
+            self.run(notifier, monkeypatch)

@@ -20,13 +20,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from airflow.hitl import __version__
+from airflow.hitl.api.body_limits import BodyLimitsMiddleware
 from airflow.hitl.api.nav_entry import NAV_SCRIPT_ROUTE, nav_entry_script
 from airflow.hitl.api.routes.hitl_counts import counts_router
 from airflow.hitl.api.routes.hitl_details import hitl_router
 from airflow.hitl.api.routes.hitl_groups import groups_router
-from airflow.hitl.api.routes.prepared_links import links_router
+from airflow.hitl.api.routes.prepared_links import link_refusal_response, links_router
 from airflow.hitl.services.errors import HITLServiceError
 from airflow.hitl.services.lifecycle import request_lifecycle
+from airflow.hitl.services.prepared_links import LinkRefused
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ def create_api_app() -> FastAPI:
     app.include_router(counts_router, prefix=API_PREFIX)
     app.include_router(groups_router, prefix=API_PREFIX)
     app.add_exception_handler(HITLServiceError, service_error_response)
+    # Before FastAPI reads a body (and so before authentication): size first, then JSON rules.
+    app.add_middleware(BodyLimitsMiddleware)
     return app
 
 
@@ -76,6 +80,11 @@ def create_plugin_app() -> FastAPI:
 
     app.add_api_route(NAV_SCRIPT_ROUTE, nav_entry_script, include_in_schema=False)
     app.include_router(links_router)
+    # Refused links answer in the link page's shape; handlers go by the most specific class.
+    app.add_exception_handler(LinkRefused, link_refusal_response)
+    app.add_exception_handler(HITLServiceError, service_error_response)
+    # The link page's confirmation is a body too: the same limits as the API's.
+    app.add_middleware(BodyLimitsMiddleware)
     return app
 
 

@@ -200,6 +200,8 @@ class HITLLinkToken(Base):
     created_at = Column(UtcDateTime, nullable=False)
     expires_at = Column(UtcDateTime, nullable=False)
     used_at = Column(UtcDateTime, nullable=True)
+    # The user id the link acts for; None: a link sent to a channel, which acts only after a click.
+    recipient = Column(String(ID_LEN), nullable=True)
 
 
 class HITLLease(Base):

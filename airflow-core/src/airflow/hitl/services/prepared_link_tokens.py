@@ -1,22 +1,21 @@
 """Digests of prepared links: registered with their request, matched against a link's fields.
 
 Tokens are minted in the worker (which has no database access); only their digests travel, in
-the kwargs of the task's ``HITLTrigger``, to :func:`register_link_tokens`, which the registry calls
-when it turns the deferred task into a request. A link is therefore valid only for the request of
-the very task try that made it.
+the kwargs of the task's ``HITLTrigger`` (a list of :class:`~airflow.hitl.prepared_links.LinkRegistration`),
+to :func:`register_link_tokens`, which the registry calls when it turns the deferred task into a
+request. A link is therefore valid only for the request of the very task try that made it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from airflow.hitl.prepared_links import ACTIONS, LinkTarget
 from airflow.hitl.models import HITLDetail, HITLLinkToken
+from airflow.hitl.prepared_links import LinkRegistration, LinkTarget, registration_of
 from airflow.utils import timezone as airflow_timezone
 
 if TYPE_CHECKING:
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from airflow.hitl.config import HITLSettings
 
 log = logging.getLogger(__name__)
-
-_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
 def register_link_tokens(session: Session, row: HITLDetail, trigger_kwargs: Mapping[str, Any]) -> int:
@@ -43,8 +40,8 @@ def register_link_tokens(session: Session, row: HITLDetail, trigger_kwargs: Mapp
     tokens: dict[str, HITLLinkToken] = {}
     for entry in trigger_kwargs.get("links") or []:
         try:
-            token = _token_row(row, entry, now)
-        except (KeyError, TypeError, ValueError, OverflowError) as err:
+            token = _token_row(row, registration_of(entry), now)
+        except (ValueError, OverflowError, OSError) as err:  # OverflowError/OSError: an absurd expiry
             log.warning("Dropped a malformed prepared link of %r: %s", row, err)
             continue
         tokens.setdefault(token.token_hash, token)
@@ -59,32 +56,16 @@ def register_link_tokens(session: Session, row: HITLDetail, trigger_kwargs: Mapp
     return len(tokens)
 
 
-def _token_row(row: HITLDetail, entry: Mapping[str, Any], now: datetime) -> HITLLinkToken:
-    digest, action, options, params, exp = (
-        entry["digest"],
-        entry["action"],
-        entry["chosen_options"],
-        entry["params_input"],
-        entry["exp"],
-    )
-    if not isinstance(digest, str) or not _DIGEST.match(digest):
-        raise ValueError("digest must be 64 lower-case hex characters")
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
-    if options is not None and not (isinstance(options, list) and all(isinstance(o, str) for o in options)):
-        raise TypeError("chosen_options must be a list of strings")
-    if params is not None and not isinstance(params, dict):
-        raise TypeError("params_input must be an object")
-    if not isinstance(exp, int) or isinstance(exp, bool):
-        raise TypeError("exp must be an integer")
+def _token_row(row: HITLDetail, link: LinkRegistration, now: datetime) -> HITLLinkToken:
     return HITLLinkToken(
         request_id=row.id,
-        token_hash=digest,
-        action=action,
-        chosen_options=options,
-        params_input=params,
+        token_hash=link["digest"],
+        action=link["action"],
+        chosen_options=link["chosen_options"],
+        params_input=link["params_input"],
+        recipient=link["recipient"],
         created_at=now,
-        expires_at=datetime.fromtimestamp(exp, tz=UTC),
+        expires_at=datetime.fromtimestamp(link["exp"], tz=UTC),
         used_at=None,
     )
 
@@ -110,6 +91,8 @@ def link_mismatch(target: LinkTarget, token: HITLLinkToken, request: HITLDetail)
         return "the link's form values differ from the registered ones"
     if int(token.expires_at.timestamp()) != target.expires_at:
         return "the link's expiry differs from the registered one"
+    if token.recipient != target.recipient:
+        return "the link's recipient differs from the registered one"
     return None
 
 

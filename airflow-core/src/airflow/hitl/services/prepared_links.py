@@ -1,20 +1,30 @@
 """Prepared links on the server: check a link, then open the request or answer it.
 
 The link's digest must be one the request's own task try registered
-(:mod:`airflow.hitl.services.prepared_link_tokens`). Answering goes through :func:`respond_to_request`, like
-every other channel, with the channel ``link``.
+(:mod:`airflow.hitl.services.prepared_link_tokens`). Who a link acts for:
+
+* a link made for a recipient (a user id) answers for that user only, on the first call; anybody
+  else who may read the DAG is told whom it was for and may open the request normally;
+* a link made for nobody (sent to a channel) answers only when the call confirms it, i.e. after
+  one explicit click on the link page, so that a forwarded mail or a preview never answers;
+* no link ever answers as an admin's override (:func:`respond_to_request` with
+  ``allow_override=False``).
+
+Users who may not read the link's DAG learn nothing from it beyond "not for you". Answering goes
+through :func:`respond_to_request`, like every other channel, with the channel ``link``. Every
+refusal is a :class:`LinkRefused`, which the API turns into the link page's answer.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from airflow.hitl.prepared_links import ACTION_OPEN, InvalidLink, LinkTarget, PreparedLink, request_view_path
 from airflow.hitl.models import HITLDetail, HITLLinkToken, HITLStatus, ResponseChannel
+from airflow.hitl.prepared_links import ACTION_OPEN, InvalidLink, LinkTarget, PreparedLink, request_view_path
 from airflow.hitl.services.errors import (
     HITLServiceError,
     InvalidOptions,
@@ -23,8 +33,8 @@ from airflow.hitl.services.errors import (
     RequestClosed,
     RequestNotFound,
 )
-from airflow.hitl.services.prepared_link_tokens import link_expiry, link_mismatch
 from airflow.hitl.services.permissions import can_access_dag
+from airflow.hitl.services.prepared_link_tokens import link_expiry, link_mismatch
 from airflow.hitl.services.requests import sync_task
 from airflow.hitl.services.respond import closed_reason, respond_to_request
 from airflow.models.taskinstance import TaskInstance as TI
@@ -43,6 +53,7 @@ log = logging.getLogger(__name__)
 
 OPENED = "opened"
 ANSWERED = "answered"
+CONFIRM = "confirm"
 REFUSED = "refused"
 NOT_READY = "not_ready"
 
@@ -53,43 +64,74 @@ INVALID_MESSAGE = (
 
 
 @dataclass
-class LinkResult:
-    """What opening or using a link came to, in words for the person who clicked it."""
+class LinkUse:
+    """What a link did, or (``confirm``) will do after one more click, in words for the person."""
 
-    outcome: str  # opened, answered, refused or not_ready
-    status_code: int
+    outcome: str  # opened, answered or confirm
     title: str
     message: str
-    request: HITLDetail | None = None
+    request: HITLDetail
     redirect: str | None = None
 
 
-def refused(status_code: int, title: str, message: str, request: HITLDetail | None = None) -> LinkResult:
-    return LinkResult(REFUSED, status_code, title, message, request=request)
+# What a refusal tells about its request (to users who may read the DAG): read when it is raised,
+# since the API answers it after the request's session has ended.
+DESCRIBED = (
+    "dag_id",
+    "run_id",
+    "task_id",
+    "map_index",
+    "try_number",
+    "subject",
+    "status",
+    "chosen_options",
+    "responded_by_user",
+    "responded_at",
+)
+
+
+class LinkRefused(HITLServiceError):
+    """A link that did nothing, and why, in words for the person who clicked it."""
+
+    outcome = REFUSED
+
+    def __init__(self, status_code: int, title: str, message: str, request: HITLDetail | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.title = title
+        self.request: dict[str, Any] | None = (
+            {name: getattr(request, name) for name in DESCRIBED} if request is not None else None
+        )
+
+
+class LinkNotReady(LinkRefused):
+    """The link's task is still sending its notifications: the page tries again shortly."""
+
+    outcome = NOT_READY
 
 
 def use_link(
-    session: Session, text: str, user: BaseUser, settings: HITLSettings, now: datetime | None = None
-) -> LinkResult:
+    session: Session,
+    text: str,
+    user: BaseUser,
+    settings: HITLSettings,
+    *,
+    confirmed: bool = False,
+    now: datetime | None = None,
+) -> LinkUse:
     """
     Check the link ``text`` (``<payload>.<token>``) and do what it says for ``user``.
 
     An ``open`` link answers with the path of the request's view (it may be opened any number of
-    times until it expires); a ``respond`` link answers the request through
-    :func:`respond_to_request` and is used up once the answer is recorded. Anything else changes
-    nothing and says why. The request is described only to users who may read its DAG.
+    times until it expires, by anybody who may read the DAG: it grants nothing); a ``respond``
+    link answers the request and is used up once the answer is recorded: a link made for a
+    recipient at once (for that user only), a link made for nobody when ``confirmed``. The
+    request is described only to users who may read its DAG.
+
+    :raises LinkRefused: the link did nothing; it says why.
     """
-    result = _use_link(session, text, user, settings, now)
-    if result.request is not None and not can_access_dag(user, result.request.dag_id, "GET"):
-        result.request = None
-    return result
-
-
-def _use_link(
-    session: Session, text: str, user: BaseUser, settings: HITLSettings, now: datetime | None
-) -> LinkResult:
     if not settings.prepared_links_enabled:
-        return refused(
+        raise LinkRefused(
             403,
             "Prepared links are turned off",
             "This Airflow does not accept links from notifications. Nothing was done. "
@@ -98,7 +140,7 @@ def _use_link(
     try:
         link = PreparedLink.decode(text)
     except InvalidLink:
-        return refused(400, "This link is not valid", INVALID_MESSAGE)
+        raise LinkRefused(400, "This link is not valid", INVALID_MESSAGE) from None
     target = link.target
     sync_task(session, target.task)  # registers a just-deferred request and its links
     found = session.execute(
@@ -109,44 +151,61 @@ def _use_link(
     if found is None:
         if _still_asking(session, target) and can_access_dag(user, target.dag_id, "GET"):
             # The notification can arrive before the task has deferred (it is sent just before).
-            return LinkResult(
-                NOT_READY,
+            raise LinkNotReady(
                 409,
                 "This request is not ready yet",
                 "The task is still sending its notifications. Trying again in a moment…",
             )
-        return refused(404, "This link is not valid", INVALID_MESSAGE)
+        raise LinkRefused(404, "This link is not valid", INVALID_MESSAGE)
     token, request = found
     mismatch = link_mismatch(target, token, request)
     if mismatch:
         log.warning("Refused a prepared link for %r: %s", request, mismatch)
-        return refused(404, "This link is not valid", INVALID_MESSAGE)
+        raise LinkRefused(404, "This link is not valid", INVALID_MESSAGE)
+    if not can_access_dag(user, request.dag_id, "GET"):
+        # Nothing about the request (its state, who answered, who may) reaches this user.
+        raise LinkRefused(
+            403,
+            "You may not see this request",
+            "Your Airflow account cannot read the DAG this link belongs to. Nothing was done.",
+        )
     now = now or airflow_timezone.utcnow()
     expiry = link_expiry(token, settings)
     if now >= expiry:
-        return refused(
+        raise LinkRefused(
             410,
             "This link has expired",
             f"It was valid until {expiry.isoformat()}. Nothing was done. Open the request in Airflow instead.",
             request,
         )
     if target.action == ACTION_OPEN:
-        if not can_access_dag(user, request.dag_id, "GET"):
-            return refused(
-                403,
-                "You may not see this request",
-                f"Your account cannot read DAG '{request.dag_id}'.",
-            )
         view = request_view_path(request.dag_id, request.run_id, request.task_id, request.map_index)
-        return LinkResult(OPENED, 200, "Opening the request", request.subject, request=request, redirect=view)
+        return LinkUse(OPENED, "Opening the request", request.subject, request, redirect=view)
+    if token.recipient is not None and token.recipient != str(user.get_id()):
+        raise LinkRefused(
+            403,
+            "This link was made for someone else",
+            f"It was sent to the user '{token.recipient}' and answers only for them. Nothing was done. "
+            "If you may answer this request, open it in Airflow.",
+            request,
+        )
     if token.used_at is not None:
         detail = (
             f" (The request was {closed_reason(request)}.)" if request.status != HITLStatus.PENDING else ""
         )
-        return refused(
+        raise LinkRefused(
             409,
             "This link was already used",
             f"It was used at {token.used_at.isoformat()} and works only once.{detail} Nothing was done.",
+            request,
+        )
+    if token.recipient is None and not confirmed:
+        answer = ", ".join(target.chosen_options or ())
+        return LinkUse(
+            CONFIRM,
+            f"Answer “{answer}”?",
+            f"This link was sent to a group, not to you alone, so it answers only when you confirm. "
+            f"Your answer to “{request.subject}” is recorded as yours ({user.get_name()}).",
             request,
         )
     return _answer(session, link, token, request, user)
@@ -168,7 +227,7 @@ def _still_asking(session: Session, target: LinkTarget) -> bool:
 
 def _answer(
     session: Session, link: PreparedLink, token: HITLLinkToken, request: HITLDetail, user: BaseUser
-) -> LinkResult:
+) -> LinkUse:
     target = link.target
     try:
         answered = respond_to_request(
@@ -179,11 +238,12 @@ def _answer(
             params_input=target.params_input,
             channel=ResponseChannel.LINK.value,
             try_number=target.try_number,
+            allow_override=False,
         )
     except HITLServiceError as err:
         session.rollback()
         title, message = _refusal_words(err)
-        return refused(err.status_code, title, f"{message} Nothing was done.", request)
+        raise LinkRefused(err.status_code, title, f"{message} Nothing was done.", request) from None
     session.execute(
         update(HITLLinkToken)
         .where(HITLLinkToken.id == token.id, HITLLinkToken.used_at.is_(None))
@@ -191,12 +251,11 @@ def _answer(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return LinkResult(
+    return LinkUse(
         ANSWERED,
-        200,
         f"{', '.join(answered.chosen_options or [])}: answer recorded",
         f"Your answer to “{answered.subject}” was recorded; the task goes on.",
-        request=answered,
+        answered,
     )
 
 

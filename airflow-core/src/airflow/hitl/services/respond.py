@@ -59,12 +59,15 @@ def respond_to_request(
     params_input: Mapping[str, Any] | None,
     channel: str,
     try_number: int | None = None,
+    allow_override: bool = True,
 ) -> HITLDetail:
     """
     Record ``user``'s answer to the latest request of ``task`` and resume the task.
 
     With ``try_number`` (a prepared link belongs to one try), only that try's request is answered:
-    once the task has moved on to another try it is closed and the answer is refused.
+    once the task has moved on to another try it is closed and the answer is refused. Without
+    ``allow_override`` (prepared links), an admin's answer to a request assigned to others is
+    refused instead of being recorded as an override.
 
     The first valid answer wins: the request moves from ``pending`` to ``responded`` in one
     conditional UPDATE while the task instance row is locked, so concurrent answers (from any
@@ -90,6 +93,11 @@ def respond_to_request(
         raise RequestClosed(f"This request takes no answers: {decision.reason}")
     if not decision.allowed:
         raise NotAllowed(f"You may not answer this request: {decision.reason}")
+    if decision.override and not allow_override:
+        raise NotAllowed(
+            "You may not answer this request through this channel: it is assigned to others, and "
+            "answering for them (an admin's override) is possible only in Airflow itself"
+        )
     now = timezone.utcnow()
 
     errors, resolved_params = validate_answer(row.request_snapshot(), chosen_options, params_input)

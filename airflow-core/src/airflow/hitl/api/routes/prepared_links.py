@@ -1,34 +1,36 @@
-"""Prepared links: the page a link opens (``GET``) and the call its script makes (``POST``).
+"""Prepared links: the page a link opens (``GET``) and the calls its script makes (``POST``).
 
 A ``GET`` never acts, whoever sends it (a mail scanner, a link preview, ``curl``): it returns a
 static page, the same for every link, that reflects nothing from the request. The page's script
 reads the person's Airflow login (the UI keeps its token in ``localStorage``; after Airflow's
 login page it is in the ``_token`` cookie) and ``POST``s the link with it as a bearer token. Only
 that call checks the link and opens or answers the request, with the same authorisation and
-validation as every other channel.
+validation as every other channel; a link sent to a group answers only on a second ``POST`` with
+``{"confirm": true}``, which the page sends when the person clicks (see
+:mod:`airflow.hitl.services.prepared_links`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import HTTPException, status
+from fastapi import Body, HTTPException, Request, status
 from fastapi.responses import FileResponse, JSONResponse
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.common.router import AirflowRouter
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep
-from airflow.hitl.api.datamodels.hitl_details import HITLUser
-from airflow.hitl.api.datamodels.prepared_links import LinkOutcome, LinkRequest
+from airflow.hitl.api.datamodels.prepared_links import LinkConfirmation, LinkOutcome, LinkRequest
 from airflow.hitl.config import get_settings
-from airflow.hitl.prepared_links import request_view_path
-from airflow.hitl.services.prepared_links import LinkResult, use_link
+from airflow.hitl.services.prepared_links import LinkRefused, use_link
 
 links_router = AirflowRouter(prefix="/links", tags=["HumanInTheLoopLinks"])
 
 PAGES = Path(__file__).resolve().parents[2] / "static" / "links"
 ASSETS = {"link.js": "text/javascript", "link.css": "text/css"}
+NO_STORE = {"Cache-Control": "no-store"}
 
 # The page runs one script of our own and talks only to its own origin; it may not be framed
 # (a framed one-click action would be clickjacking), and the link, which carries the token, is
@@ -49,7 +51,7 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
+    **NO_STORE,
 }
 
 
@@ -90,44 +92,41 @@ def link_page(link: str) -> FileResponse:
         ]
     ),
 )
-def use_prepared_link(link: str, user: GetUserDep, session: SessionDep) -> JSONResponse:
+def use_prepared_link(
+    link: str,
+    user: GetUserDep,
+    session: SessionDep,
+    body: Annotated[LinkConfirmation | None, Body()] = None,
+) -> JSONResponse:
     """
     Open or answer a request through a prepared link, as the logged-in ``user``.
 
-    200: opened (``redirect`` is the request's view) or answered; 400/404: not a valid link
-    (garbled, altered, forged); 403: links are turned off, or the user may not do this; 409: the
-    link was used, or the request takes no more answers; 410: the link expired; 422: the link's
-    preset form values are refused. Every refusal changes nothing.
+    200: opened (``redirect`` is the request's view), answered, or ``confirm`` (a link sent to a
+    group answers only when called again with ``{"confirm": true}``); 400/404: not a valid link
+    (garbled, altered, forged); 403: links are turned off, the link was made for someone else, or
+    the user may not do this; 409: the link was used, or the request takes no more answers; 410:
+    the link expired; 422: the link's preset form values are refused. Every refusal changes
+    nothing; refusals are answered by :func:`link_refusal_response`.
     """
-    result = use_link(session, link, user, get_settings())
-    return JSONResponse(
-        to_outcome(result).model_dump(mode="json"),
-        status_code=result.status_code,
-        headers={"Cache-Control": "no-store"},
+    used = use_link(session, link, user, get_settings(), confirmed=bool(body and body.confirm))
+    outcome = LinkOutcome(
+        outcome=used.outcome,  # type: ignore[arg-type]
+        title=used.title,
+        message=used.message,
+        redirect=used.redirect,
+        request=LinkRequest.model_validate(used.request),
     )
+    return JSONResponse(outcome.model_dump(mode="json"), headers=NO_STORE)
 
 
-def to_outcome(result: LinkResult) -> LinkOutcome:
-    row = result.request
-    request = None
-    if row is not None:
-        request = LinkRequest(
-            dag_id=row.dag_id,
-            dag_run_id=row.run_id,
-            task_id=row.task_id,
-            map_index=row.map_index,
-            try_number=row.try_number,
-            subject=row.subject,
-            status=row.status,
-            chosen_options=row.chosen_options,
-            responded_by=HITLUser(**row.responded_by_user) if row.responded_by_user else None,
-            responded_at=row.responded_at,
-            view=request_view_path(row.dag_id, row.run_id, row.task_id, row.map_index),
-        )
-    return LinkOutcome(
-        outcome=result.outcome,  # type: ignore[arg-type]
-        title=result.title,
-        message=result.message,
-        redirect=result.redirect,
-        request=request,
+def link_refusal_response(request: Request, err: Exception) -> JSONResponse:
+    """A refused link (:class:`LinkRefused`) as the page's answer: its status and its words."""
+    assert isinstance(err, LinkRefused)
+    outcome = LinkOutcome(
+        outcome=err.outcome,  # type: ignore[arg-type]
+        title=err.title,
+        message=str(err.detail),
+        redirect=None,
+        request=LinkRequest.model_validate(err.request) if err.request is not None else None,
     )
+    return JSONResponse(outcome.model_dump(mode="json"), status_code=err.status_code, headers=NO_STORE)

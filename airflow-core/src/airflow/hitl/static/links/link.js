@@ -86,17 +86,42 @@
     window.location.replace(loginUrl());
   }
 
-  async function run(attempt) {
+  // A link sent to a group answers only after this click: the page asks first.
+  function askToConfirm(body) {
+    show("confirm", body.title, body.message);
+    if (body.request) showRequest(body.request);
+    const button = element("confirm");
+    button.textContent = body.title.replace(/\?$/, "");
+    button.hidden = false;
+    button.addEventListener(
+      "click",
+      () => {
+        button.disabled = true;
+        element("details").replaceChildren();
+        element("details").hidden = true;
+        element("actions").hidden = true;
+        button.hidden = true;
+        show("working", "Sending your answer…", "");
+        run(0, true);
+      },
+      { once: true },
+    );
+  }
+
+  async function run(attempt, confirmed) {
     const token = airflowToken();
     if (!token) {
       logIn();
       return;
     }
+    const headers = { Authorization: "Bearer " + token, Accept: "application/json" };
+    if (confirmed) headers["Content-Type"] = "application/json";
     let response;
     try {
       response = await fetch(path, {
         method: "POST",
-        headers: { Authorization: "Bearer " + token, Accept: "application/json" },
+        headers: headers,
+        body: confirmed ? JSON.stringify({ confirm: true }) : undefined,
         credentials: "omit",
         cache: "no-store",
       });
@@ -127,10 +152,14 @@
       window.location.replace(root + body.redirect);
       return;
     }
+    if (body.outcome === "confirm") {
+      askToConfirm(body);
+      return;
+    }
     if (body.outcome === "not_ready") {
       if (attempt < 15) {
         show("working", body.title, body.message);
-        window.setTimeout(() => run(attempt + 1), 2000);
+        window.setTimeout(() => run(attempt + 1, confirmed), 2000);
       } else {
         show("refused", body.title, "Nothing was done. Try the link again in a few minutes.");
       }
@@ -140,5 +169,5 @@
     if (body.request) showRequest(body.request);
   }
 
-  run(0);
+  run(0, false);
 })();

@@ -26,6 +26,7 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "extra-links": ["airflow.providers.hitl.links.required_action.RequiredActionLink"],
+        "notifications": ["airflow.providers.hitl.notifications.per_recipient.PerRecipientNotifier"],
         "integrations": [
             {
                 "integration-name": "Human-in-the-loop",

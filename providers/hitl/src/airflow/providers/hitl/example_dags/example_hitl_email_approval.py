@@ -1,23 +1,25 @@
 """
-An approval requested by email: the approvers get the request with one-click "Approve" and
-"Reject" links and a link that opens it in Airflow.
+An approval requested by email: each approver gets a mail of their own with one-click "Approve"
+and "Reject" links that answer for them alone, and a link that opens the request in Airflow.
 
 Needs ``[hitl] prepared_links_enabled = True`` on the workers and the API server, and an SMTP
-connection ``smtp_default`` (see ``docs/notifications.md``). Trigger it with
-``{"approvers": "ann@example.com, bob@example.com"}`` as the run's conf. With links turned off,
-all three links open the request in Airflow, where the approver answers.
+connection ``smtp_default`` (see ``docs/notifications.md``). Trigger it with the approvers' Airflow
+user ids and addresses as the run's conf: ``{"approvers": {"ann": "ann@example.com"}}``. A link
+opened by anybody but the approver it was mailed to answers nothing. With links turned off, all
+three links open the request in Airflow, where the approver answers.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from airflow.providers.hitl.notifications.per_recipient import PerRecipientNotifier
 from airflow.providers.hitl.operators.hitl import ApprovalOperator
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk import DAG, task
 
-# Jinja, rendered with the task's context; ``hitl_links`` makes the links. The subject is escaped
-# because a run's conf can shape it and this is HTML.
+# Jinja, rendered with the task's context once per approver; ``hitl_links`` makes that approver's
+# links. The subject is escaped because a run's conf can shape it and this is HTML.
 EMAIL = """
 <p>Airflow needs your decision: <strong>{{ hitl_request.subject | e }}</strong></p>
 <p>Release <code>{{ dag_run.conf.get('version', 'nightly') | e }}</code> passed its checks.
@@ -27,8 +29,8 @@ Nobody else has to act: the first answer counts.</p>
   <a href="{{ hitl_links.action('Reject') }}">Reject</a> &middot;
   <a href="{{ hitl_links.open }}">Open the request in Airflow</a>
 </p>
-<p>Approve and Reject work once, for a logged-in Airflow user who may answer, until the request's
-deadline a day from now.</p>
+<p>Approve and Reject work once, for you ({{ hitl_recipient.id | e }}) logged in to Airflow, until the
+request's deadline a day from now. Please do not forward this mail: the links answer only for you.</p>
 """
 
 with DAG(
@@ -45,11 +47,14 @@ with DAG(
         defaults="Reject",
         response_timeout=timedelta(days=1),
         notifiers=[
-            SmtpNotifier(
-                to="{{ dag_run.conf.get('approvers', 'approvers@example.com') }}",
-                from_email="airflow@example.com",
-                subject="Approval needed: {{ hitl_request.subject }}",
-                html_content=EMAIL,
+            PerRecipientNotifier(
+                SmtpNotifier(
+                    to="{{ hitl_recipient.address }}",
+                    from_email="airflow@example.com",
+                    subject="Approval needed: {{ hitl_request.subject }}",
+                    html_content=EMAIL,
+                ),
+                recipients="{{ dag_run.conf.get('approvers', {'admin': 'approvers@example.com'}) | tojson }}",
             )
         ],
     )

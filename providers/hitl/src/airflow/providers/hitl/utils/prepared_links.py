@@ -7,8 +7,11 @@ A HITL operator puts a :class:`PreparedLinks` into the context it calls its noti
     <a href="{{ hitl_links.action('Approve') }}">Approve</a>
     <a href="{{ hitl_links.action('Publish', params_input={'channel': 'web'}) }}">Publish to the web</a>
 
-and a notifier written in Python can call :func:`links_from_context`. Each link carries a fresh
-random token; the task sends only the token's digest to the server (in its trigger's kwargs), so
+and a notifier written in Python can call :func:`links_from_context`. Links made from
+``hitl_links`` itself are made for nobody: sent to a group, they answer only after one more click
+on the link page. ``hitl_links.for_user("ann")`` makes links that answer for the user ``ann`` only,
+at once; :class:`~airflow.providers.hitl.notifications.per_recipient.PerRecipientNotifier` sends
+each recipient a notification of their own with such links. Each link carries a fresh random token; the task sends only the token's digest to the server (in its trigger's kwargs), so
 a link works only for this task try's request, and only for what it says (see
 ``docs/notifications.md``). Links must therefore be made before the task defers: in notifiers.
 
@@ -26,6 +29,7 @@ from airflow.hitl.config import HITLSettings, get_settings
 from airflow.hitl.prepared_links import (
     ACTION_OPEN,
     ACTION_RESPOND,
+    LinkRegistration,
     LinkTarget,
     PreparedLink,
     link_url,
@@ -54,6 +58,7 @@ class PreparedLinks:
         notification, not the click.
     :param deadline: the request's deadline; no link outlives it.
     :param settings: the ``[hitl]`` settings (read from Airflow's configuration when omitted).
+    :param recipient: the user id the links are made for (see :meth:`for_user`); ``None``: nobody.
     """
 
     def __init__(
@@ -68,6 +73,7 @@ class PreparedLinks:
         deadline: datetime | None = None,
         settings: HITLSettings | None = None,
         now: datetime | None = None,
+        recipient: str | None = None,
     ) -> None:
         self.dag_id = dag_id
         self.run_id = run_id
@@ -78,8 +84,35 @@ class PreparedLinks:
         self.deadline = deadline
         self._settings = settings or get_settings()
         self._now = now or timezone.utcnow()
+        self.recipient = recipient
         self._links: dict[str, PreparedLink] = {}
         self._sealed = False
+        self._of: PreparedLinks = self  # the links of all recipients are registered together
+
+    def for_user(self, user_id: str) -> PreparedLinks:
+        """
+        The same request's links, made for the user ``user_id`` (the auth manager's user id):
+        they act for that user only, and answer on the first click. Others who open such a link
+        are told whom it was for.
+        """
+        if not isinstance(user_id, str) or not user_id:
+            raise HITLDefinitionError(
+                f"Prepared links of HITL task {self.task_id!r}: a user id is a non-empty string"
+            )
+        links = PreparedLinks(
+            dag_id=self.dag_id,
+            run_id=self.run_id,
+            task_id=self.task_id,
+            map_index=self.map_index,
+            try_number=self.try_number,
+            request=self._snapshot,
+            deadline=self.deadline,
+            settings=self._settings,
+            now=self._now,
+            recipient=user_id,
+        )
+        links._of = self._of
+        return links
 
     @property
     def enabled(self) -> bool:
@@ -134,10 +167,11 @@ class PreparedLinks:
             expires_in,
         )
 
-    def registrations(self) -> list[dict[str, Any]]:
-        """What the trigger carries for the links made so far (digests only); no links after this."""
-        self._sealed = True
-        return [link.registration() for link in self._links.values()]
+    def registrations(self) -> list[LinkRegistration]:
+        """What the trigger carries for the links made so far, for every recipient (digests only);
+        no links after this."""
+        self._of._sealed = True
+        return [link.registration() for link in self._of._links.values()]
 
     def _expires_at(self, expires_in: timedelta | None) -> int:
         limits = [self._now + timedelta(seconds=self._settings.prepared_link_max_lifetime_seconds)]
@@ -164,20 +198,23 @@ class PreparedLinks:
             expires_at=self._expires_at(expires_in),
             chosen_options=options,
             params_input=params_input,
+            recipient=self.recipient,
         )
         # The same link asked for twice (a template naming it in two places) is one link.
         key = target.canonical().decode()
-        if key not in self._links:
-            if self._sealed:
+        minted = self._of._links
+        if key not in minted:
+            if self._of._sealed:
                 raise RuntimeError(
                     f"HITL task {self.task_id!r} has deferred already: prepared links can only be made "
                     "before that, in the task's notifiers"
                 )
-            self._links[key] = PreparedLink.mint(target)
-        return link_url(self._settings.prepared_link_base_url, self._links[key])
+            minted[key] = PreparedLink.mint(target)
+        return link_url(self._settings.prepared_link_base_url, minted[key])
 
     def __repr__(self) -> str:
-        return f"<PreparedLinks {self.dag_id}.{self.task_id} run={self.run_id} try={self.try_number}>"
+        to = f" for={self.recipient}" if self.recipient is not None else ""
+        return f"<PreparedLinks {self.dag_id}.{self.task_id} run={self.run_id} try={self.try_number}{to}>"
 
 
 def links_for_task(context: Context, request: Mapping[str, Any], deadline: datetime | None) -> PreparedLinks:
