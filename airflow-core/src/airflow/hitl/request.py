@@ -226,6 +226,7 @@ def validate_answer(
         problem = json_problem(given[name])
         if problem:
             errors.params[name] = _value_problem_message(name, problem)
+    hidden = sensitive_fields(params)
     for name, spec in params.items():
         if name in errors.params:
             continue
@@ -233,6 +234,11 @@ def validate_answer(
         value = given.get(name)
         if value is None:  # not given, or given as null: the field's default applies
             value = spec.get("value")
+        if name in hidden and value == MASK and spec.get("value") == MASK:
+            # The hidden default of a sensitive field: only the task knows it, and puts it in place
+            # of the mask when it resumes (see restore_hidden_defaults).
+            resolved[name] = MASK
+            continue
         if value is None and not _allows_null(schema):
             errors.params[name] = "a value is required"
             continue
@@ -285,6 +291,29 @@ def mask_param_defaults(params: Mapping[str, Mapping[str, Any]]) -> dict[str, di
     return {
         name: {**spec, "value": MASK} if name in hidden and spec.get("value") is not None else dict(spec)
         for name, spec in params.items()
+    }
+
+
+def restore_hidden_defaults(
+    sent: Mapping[str, Mapping[str, Any]], own: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """
+    ``values`` with the real default in place of every ``***`` that stands for a hidden default.
+
+    The task sends its request with the defaults of sensitive fields masked (``sent``, from
+    :func:`mask_param_defaults`), so they never leave the worker; an answer that keeps such a
+    default (the field left out, or ``***``) comes back as ``***``, and the resumed task, which
+    holds the fields as defined (``own``), puts the default back.
+    """
+    hidden = sensitive_fields(own)
+    return {
+        name: own[name]["value"]
+        if name in hidden
+        and value == MASK
+        and (sent.get(name) or {}).get("value") == MASK
+        and own[name].get("value") is not None
+        else value
+        for name, value in values.items()
     }
 
 

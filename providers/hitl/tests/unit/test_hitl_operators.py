@@ -11,7 +11,7 @@ import pytest
 
 from airflow.exceptions import AirflowException
 from airflow.hitl.events import response_event, timeout_event
-from airflow.hitl.request import HITLDefinitionError
+from airflow.hitl.request import HITLDefinitionError, validate_answer
 from airflow.providers.hitl.operators.hitl import (
     ApprovalOperator,
     HITLBranchOperator,
@@ -867,6 +867,58 @@ class TestSensitiveValues:
             on_response=lambda context, result: redacted.append(redact(f"key={self.SECRET}"))
         ).execute_complete({}, self.event())
         assert redacted == ["key=***"]
+
+    HIDDEN = {"api_key": Param("default-key-4242", type="string", format="password", minLength=8)}
+
+    def test_the_default_of_a_sensitive_field_never_leaves_the_worker(self):
+        from airflow.exceptions import TaskDeferred
+        from airflow.sdk import DAG
+
+        with DAG("keys", schedule=None) as dag:
+            op = HITLEntryOperator(task_id="form", subject="Key?", params=self.HIDDEN)
+        ti = RecordingTI()
+        ti.dag_id, ti.run_id, ti.task_id, ti.map_index = "keys", "r1", "form", -1
+        with pytest.raises(TaskDeferred) as deferred:
+            op.execute({"ti": ti, "dag": dag, "task": op})  # type: ignore[arg-type]
+        kwargs = deferred.value.trigger.serialize()[1]
+        assert kwargs["request"]["params"]["api_key"]["value"] == "***"
+        assert "default-key-4242" not in repr(kwargs) and "default-key-4242" not in repr(ti.log)
+
+    @pytest.mark.parametrize("kept", [{}, {"api_key": "***"}], ids=["left-out", "masked"])
+    def test_an_answer_that_keeps_the_hidden_default_gets_the_real_one_back(self, kept):
+        seen = []
+        op = HITLEntryOperator(
+            task_id="form", subject="Key?", params=self.HIDDEN, on_response=lambda c, r: seen.append(r)
+        )
+        sent = {"api_key": {**op.hitl_params["api_key"], "value": "***"}}
+        # What the server resolves (the hidden default passes as the mask) and sends back.
+        errors, resolved = validate_answer(snapshot(options=["OK"], params=sent), ["OK"], kept)
+        assert not errors and resolved == {"api_key": "***"}
+        result = op.execute_complete({}, answered(snapshot(options=["OK"], params=sent), ["OK"], resolved))
+        assert seen[0]["params_input"] == {"api_key": "default-key-4242"}
+        assert result["params_input"] == {"api_key": "***"}
+
+    def test_the_hidden_default_applies_at_the_deadline(self):
+        seen = []
+        op = HITLEntryOperator(
+            task_id="form",
+            subject="Key?",
+            options=["OK"],
+            defaults="OK",
+            params=self.HIDDEN,
+            on_response=lambda c, r: seen.append(r),
+        )
+        sent = {"api_key": {**op.hitl_params["api_key"], "value": "***"}}
+        op.execute_complete(
+            {}, deadline_passed(snapshot(options=["OK"], params=sent), ["OK"], {"api_key": "***"})
+        )
+        assert seen[0]["params_input"] == {"api_key": "default-key-4242"}
+
+    def test_a_typed_mask_for_a_field_without_a_default_is_a_value(self):
+        errors, resolved = validate_answer(
+            snapshot(options=["OK"], params=self.FORM), ["OK"], {"api_key": "***"}
+        )
+        assert not errors and resolved["api_key"] == "***"
 
     def test_on_response_must_be_callable(self):
         with pytest.raises(HITLDefinitionError, match=r"^HITL task 'form': on_response must be callable$"):

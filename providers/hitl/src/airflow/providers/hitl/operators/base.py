@@ -21,8 +21,10 @@ from airflow.hitl.request import (
     RequestSpec,
     check_definition,
     default_answer,
+    mask_param_defaults,
     mask_params,
     normalize_defaults,
+    restore_hidden_defaults,
     sensitive_values,
     snapshot_of,
     validate_answer,
@@ -182,11 +184,15 @@ class HITLOperator(BaseOperator):
         }
 
     def execute(self, context: Context) -> Any:
-        request = self.render_request()
-        params = request["params"]
+        own = self.render_request()
+        params = own["params"]
         hide_in_logs(sensitive_values(params, {name: spec.get("value") for name, spec in params.items()}))
         if _running_in_dag_test():
-            return self._answer_for_dag_test(context, request)
+            return self._answer_for_dag_test(context, own)
+        # Defaults of sensitive fields never leave the worker: the trigger's kwargs (which Airflow
+        # shows to the DAG's readers), the XCom and the notifiers get them as ``***``, and the
+        # resumed task puts them back (result_from_event).
+        request: RequestSpec = {**own, "params": mask_param_defaults(params)}
         asked_at = timezone.utcnow()
         deadline = asked_at + self.response_timeout if self.response_timeout else None
         ti = context["ti"]
@@ -267,8 +273,14 @@ class HITLOperator(BaseOperator):
     def result_from_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """The answer in the event, validated, with sensitive form values as given."""
         request = event["request"]
+        sent = request.get("params") or {}
+        own = self.hitl_params
         # Before anything is logged or raised: schema messages quote the value they refuse.
-        hide_in_logs(sensitive_values(request.get("params") or {}, event["params_input"]))
+        hide_in_logs(sensitive_values(sent, event["params_input"]))
+        hide_in_logs(sensitive_values(own, {name: spec.get("value") for name, spec in own.items()}))
+        if set(own) == set(sent):  # the fields as defined, with the defaults the request hid
+            request = {**request, "params": own}
+            event = {**event, "params_input": restore_hidden_defaults(sent, own, event["params_input"] or {})}
         if is_timeout_event(event) and not event["chosen_options"]:
             raise HITLTimeoutError(
                 f"Nobody answered {self.subject!r} before its deadline {event['responded_at']} "
