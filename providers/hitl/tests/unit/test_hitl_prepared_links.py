@@ -264,6 +264,24 @@ class TestRecipients:
             make_links().for_user("ann").action("Aprove")
 
 
+class Outbox(list):
+    """What notifiers sent; every copy of a notifier sends to this same one."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class SendingNotifier(RecordingNotifier):
+    """Appends what it sends to the test's outbox (each recipient's copy to the same one)."""
+
+    def __init__(self, sent: list[str], message: str) -> None:
+        super().__init__(message)
+        self.outbox = sent
+
+    def notify(self, context) -> None:
+        self.outbox.append(self.message)
+
+
 class TestPerRecipientNotifier:
     def run(self, notifier, monkeypatch):
         monkeypatch.setattr("airflow.providers.hitl.utils.prepared_links.get_settings", lambda: ENABLED)
@@ -279,14 +297,9 @@ class TestPerRecipientNotifier:
         return deferred.value.trigger.serialize()[1]["links"]
 
     def test_each_recipient_gets_a_notification_with_links_made_for_them(self, monkeypatch):
-        sent: list[str] = []
-
-        class Recording(RecordingNotifier):
-            def notify(self, context) -> None:
-                sent.append(self.message)
-
+        sent = Outbox()
         notifier = PerRecipientNotifier(
-            Recording("{{ hitl_recipient.address }} {{ hitl_links.action('Approve') }}"),
+            SendingNotifier(sent, "{{ hitl_recipient.address }} {{ hitl_links.action('Approve') }}"),
             recipients={"ann": "ann@example.com", "bob": "{{ 'bob' }}@example.com"},
         )
         links = self.run(notifier, monkeypatch)
@@ -296,14 +309,10 @@ class TestPerRecipientNotifier:
         assert [r["recipient"] for r in links] == ["ann", "bob"]
 
     def test_recipients_may_be_a_template_rendering_json(self, monkeypatch):
-        sent: list[str] = []
-
-        class Recording(RecordingNotifier):
-            def notify(self, context) -> None:
-                sent.append(self.message)
-
+        sent = Outbox()
         notifier = PerRecipientNotifier(
-            Recording("{{ hitl_recipient.id }}"), recipients='{{ {"ann": "ann@example.com"} | tojson }}'
+            SendingNotifier(sent, "{{ hitl_recipient.id }}"),
+            recipients='{{ {"ann": "ann@example.com"} | tojson }}',
         )
         self.run(notifier, monkeypatch)
         assert sent == ["ann"]

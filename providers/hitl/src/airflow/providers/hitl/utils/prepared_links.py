@@ -22,6 +22,7 @@ work in every deployment.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -99,18 +100,8 @@ class PreparedLinks:
             raise HITLDefinitionError(
                 f"Prepared links of HITL task {self.task_id!r}: a user id is a non-empty string"
             )
-        links = PreparedLinks(
-            dag_id=self.dag_id,
-            run_id=self.run_id,
-            task_id=self.task_id,
-            map_index=self.map_index,
-            try_number=self.try_number,
-            request=self._snapshot,
-            deadline=self.deadline,
-            settings=self._settings,
-            now=self._now,
-            recipient=user_id,
-        )
+        links = copy.copy(self)
+        links.recipient = user_id
         links._of = self._of
         return links
 
