@@ -8,21 +8,21 @@
 # Both treat every warning as an error (a broken link or anchor, a page missing from the
 # navigation), as the test command does.
 set -euo pipefail
-source "$(dirname "$0")/_env.sh"
-install_env test
-cd "$REPO_ROOT"
-
-case "${1:-serve}" in
-  serve)
-    log "Serving the manual at http://${HITL_DOCS_ADDRESS:-127.0.0.1:8001}"
-    exec mkdocs serve --strict -a "${HITL_DOCS_ADDRESS:-127.0.0.1:8001}"
-    ;;
-  build)
-    mkdocs build --strict --site-dir "$REPO_ROOT/site"
-    log "Built the manual: open $REPO_ROOT/site/index.html"
-    ;;
+mode="${1:-serve}"
+case "$mode" in
+  serve | build) ;;
   *)
     echo "usage: scripts/docs.sh [serve|build]" >&2
     exit 2
     ;;
 esac
+source "$(dirname "$0")/_env.sh"
+install_env test
+cd "$REPO_ROOT"
+
+if [ "$mode" = serve ]; then
+  log "Serving the manual at http://${HITL_DOCS_ADDRESS:-127.0.0.1:8001}"
+  exec mkdocs serve --strict -a "${HITL_DOCS_ADDRESS:-127.0.0.1:8001}"
+fi
+mkdocs build --strict --site-dir "$REPO_ROOT/site"
+log "Built the manual: open $REPO_ROOT/site/index.html"

@@ -1,8 +1,9 @@
-"""Every relative link in the manual (``docs/*.md``) and the README leads somewhere.
+"""Every relative link in the manual (``docs/*.md``), the README and ``contributing-docs/`` leads somewhere.
 
 ``mkdocs build --strict`` (in ``scripts/test.sh``) checks the links between the pages of the
 built site, with the anchors the site generates. The same files are also read as plain Markdown
-in the repository, where the README links into ``docs/`` and anchors follow GitHub's rule. This
+in the repository, where the README links into ``docs/`` and anchors follow GitHub's rule (and
+the contributing docs, which are not part of the site, are read only there). This
 test checks that reading: each relative link names an existing file, and each ``#anchor`` a
 heading of the target page, spelled the way GitHub spells it.
 """
@@ -16,7 +17,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MANUAL = sorted((REPO_ROOT / "docs").glob("*.md")) + [REPO_ROOT / "README.md"]
+PAGES = [
+    *sorted((REPO_ROOT / "docs").glob("*.md")),
+    REPO_ROOT / "README.md",
+    *sorted((REPO_ROOT / "contributing-docs").glob("*.md")),
+]
 
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?\1")
@@ -69,7 +74,11 @@ def anchors(page: Path) -> set[str]:
 def relative_links(page: Path) -> list[str]:
     """The link targets in a page that point into the repository (no URL scheme, no //host)."""
     text = CODE_SPAN.sub("", without_code_blocks(page.read_text(encoding="utf-8")))
-    targets = [m.group(1) for pattern in (INLINE_LINK, REFERENCE_DEFINITION, HTML_TARGET) for m in pattern.finditer(text)]
+    targets = [
+        m.group(1)
+        for pattern in (INLINE_LINK, REFERENCE_DEFINITION, HTML_TARGET)
+        for m in pattern.finditer(text)
+    ]
     return [t for t in targets if not SCHEME.match(t) and not t.startswith("//")]
 
 
@@ -91,12 +100,12 @@ def broken_links(page: Path, root: Path) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("page", MANUAL, ids=lambda page: str(page.relative_to(REPO_ROOT)))
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(REPO_ROOT)))
 def test_every_relative_link_leads_to_an_existing_file_and_anchor(page: Path) -> None:
     assert broken_links(page, REPO_ROOT) == []
 
 
-@pytest.mark.parametrize("page", MANUAL, ids=lambda page: str(page.relative_to(REPO_ROOT)))
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(REPO_ROOT)))
 def test_every_link_in_the_page_is_read(page: Path) -> None:
     # Guards against a link the patterns do not match, which would go unchecked: each "](" in
     # the prose starts an inline link that INLINE_LINK finds.
@@ -142,7 +151,10 @@ def test_links_and_headings_in_code_are_not_read(tmp_path: Path) -> None:
     [
         ("Command line: `airflowctl-hitl`", "command-line-airflowctl-hitl"),
         ("`respond`, `approve`, `reject`", "respond-approve-reject"),
-        ('If the page says "Required Actions is not built"', "if-the-page-says-required-actions-is-not-built"),
+        (
+            'If the page says "Required Actions is not built"',
+            "if-the-page-says-required-actions-is-not-built",
+        ),
         ("What `hitl_links` offers", "what-hitl_links-offers"),
         ("A - B", "a---b"),
     ],
