@@ -18,6 +18,12 @@ ruff check airflow-core providers tests airflow-ctl
 ruff format --check airflow-core providers tests airflow-ctl
 mypy airflow-core/src providers/hitl/src airflow-ctl/src
 
+log "Manual: mkdocs build, warnings are errors (broken links and anchors, pages not in the nav)"
+# Not with -q: MkDocs then drops the warnings before strict mode counts them, and passes.
+site="$(mktemp -d)"
+mkdocs build --strict --site-dir "$site"
+rm -rf "$site"
+
 log "UI: lint (eslint, tsc) and component tests (vitest)"
 npm --prefix ui run lint
 npm --prefix ui test
