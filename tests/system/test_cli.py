@@ -396,9 +396,12 @@ def test_respond_on_a_terminal_asks_for_the_option_and_each_field(
 
     api.wait_for_state("hitl_cli_branch", branch_run, "thorough", {"success"})
     api.wait_for_state("hitl_cli_form", form_run, "summary", {"success"})
+    # Downstream gets the mask; that the typed secret was recorded is read back by its responder.
     assert api.xcom("hitl_cli_form", form_run, "summary") == {
-        "count": 7, "speed": "express", "key_length": len(secret)
+        "count": 7, "speed": "express", "key_length": len("***")
     }  # fmt: skip
+    as_responder = stack.client("admin").get_request("hitl_cli_form", form_run, "order").json()
+    assert as_responder["params_input"]["api_key"] == secret
     recorded = api.get_request("hitl_cli_form", form_run, "order").json()
     assert recorded["params_input"]["labels"] == ["fragile"] and recorded["response_channel"] == "cli"
 
