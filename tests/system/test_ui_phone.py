@@ -49,6 +49,7 @@ PHONE = {
     "has_touch": True,
 }
 MIN_TOUCH_PX = 44
+SCREEN = {"x": 0, "y": 0, "width": 390, "height": 844}
 
 # Controls a responder taps: buttons, links styled as buttons, tabs, form fields.
 CONTROLS = "button, [role=tab], a.button, input:not([type=hidden]), select, textarea"
@@ -57,7 +58,9 @@ CONTROLS = "button, [role=tab], a.button, input:not([type=hidden]), select, text
 def assert_fits_the_width(page: Page) -> None:
     """Nothing wider than the screen: the page does not scroll sideways."""
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths[0]} px of content, {widths[1]} px wide"
+    assert widths[0] <= widths[1], (
+        f"the page scrolls sideways: {widths[0]} px of content, {widths[1]} px wide"
+    )
 
 
 def small_controls(page: Page, within: str = "body") -> list[str]:
@@ -112,7 +115,9 @@ def test_the_inbox_fits_a_phone_and_opens_a_request(stack: AirflowStack, browser
     start_request(stack, dag_id, task_id)
 
     with browser(**PHONE) as context:
-        page = signed_in_page(context, stack, "op", next_url=f"{stack.base_url}/required_actions?view=pending")
+        page = signed_in_page(
+            context, stack, "op", next_url=f"{stack.base_url}/required_actions?view=pending"
+        )
         started = time.monotonic()
         page.get_by_role("heading", level=1, name="Required Actions").wait_for()
         request = page.get_by_role("link", name=subject).first
@@ -120,7 +125,7 @@ def test_the_inbox_fits_a_phone_and_opens_a_request(stack: AirflowStack, browser
         print(f"\ninbox shown on the phone after {time.monotonic() - started:.1f} s")
         assert_fits_the_width(page)
         assert small_controls(page, "#hitl-app") == []
-        screenshot(page, "phone-inbox.png")
+        screenshot(page, "phone-inbox.png", clip=SCREEN)
 
         request.tap()
         page.get_by_role("heading", level=1, name=subject).wait_for(timeout=UI_TIMEOUT_MS)
@@ -139,7 +144,7 @@ def test_a_form_is_filled_in_and_sent_on_a_phone(stack: AirflowStack, browser: B
         assert_fits_the_width(page)
         assert small_controls(page, "#hitl-app") == []
         assert_reachable(page, "OK")
-        screenshot(page, "phone-respond.png")
+        screenshot(page, "phone-respond.png", clip=SCREEN)
 
         page.get_by_label("Copies").fill("2")
         page.get_by_label("Paper size").select_option(label="Letter")
@@ -149,4 +154,8 @@ def test_a_form_is_filled_in_and_sent_on_a_phone(stack: AirflowStack, browser: B
         assert_fits_the_width(page)
 
     assert admin.wait_for_state(dag_id, run_id, "print_order", FINISHED)["state"] == "success"
-    assert admin.xcom(dag_id, run_id, "print_order") == {"copies": 2, "paper": "Letter", "recipient": "Front desk"}
+    assert admin.xcom(dag_id, run_id, "print_order") == {
+        "copies": 2,
+        "paper": "Letter",
+        "recipient": "Front desk",
+    }
