@@ -104,10 +104,74 @@ def test_signing_in_shows_the_nav_entry_with_my_pending_count_and_it_leads_to_th
         # The navigation bar and a little of Airflow's home page around it.
         screenshot(page, "airflow-nav-entry.png", clip={"x": 0, "y": 0, "width": 480, "height": 460})
 
+        # A click opens the quick-action drawer; its footer leads to the inbox.
         entry.click()
+        drawer = page.get_by_role("dialog", name="Pending for me")
+        drawer.get_by_role("link", name="Alice, sign off the release?").first.wait_for()
+        drawer.get_by_role("link", name="Required Actions").click()
         page.wait_for_url(f"{stack.base_url}/required_actions**")
         page.get_by_role("heading", level=1, name="Required Actions").wait_for()
         page.get_by_role("link", name="Alice, sign off the release?").first.wait_for()
+        # Inside Airflow's page: its navigation stays, with the entry.
+        page.get_by_role("link", name="Dags").first.wait_for()
+        page.get_by_role("link", name="Required Actions", exact=False).first.wait_for()
+
+
+@on_one_stack()
+def test_a_request_is_answered_from_the_quick_action_drawer_on_airflows_home_page(
+    stack: AirflowStack, browser: Browser
+) -> None:
+    dag_id, task_id, subject = "hitl_ui_approval", "approve_report", "Publish the quarterly report?"
+    admin, run_id, _ = start_request(stack, dag_id, task_id)
+
+    with browser(viewport=VIEWPORT) as context:
+        page = signed_in_page(context, stack, "op")
+        page.get_by_role("link", name="Required Actions").click()
+        drawer = page.get_by_role("dialog", name="Pending for me")
+        item = drawer.get_by_role("listitem").filter(has_text=run_id)
+        item.get_by_role("link", name=subject).wait_for()
+        screenshot(page, "quick-action-drawer.png")
+        item.get_by_role("button", name="Approve", exact=True).click()
+        item.get_by_role("status").filter(has_text="Answered “Approve”").wait_for()
+
+    recorded = admin.get_request(dag_id, run_id, task_id).json()
+    assert (recorded["status"], recorded["chosen_options"], recorded["response_channel"]) == (
+        "responded",
+        ["Approve"],
+        "ui",
+    )
+    assert recorded["responded_by_user"]["id"] == "op"
+    assert admin.wait_for_state(dag_id, run_id, "publish", FINISHED)["state"] == "success"
+
+
+@on_one_stack()
+def test_the_inbox_sits_in_airflows_page_in_light_and_dark_mode(
+    stack: AirflowStack, browser: Browser
+) -> None:
+    start_request(stack, "hitl_ui_form", "order_details")
+    for mode in ("light", "dark"):
+        with browser(viewport=VIEWPORT) as context:
+            # Airflow's colour-mode setting (next-themes' storage key), as its user menu sets it.
+            context.add_init_script(f"window.localStorage.setItem('theme', '{mode}')")
+            page = signed_in_page(
+                context, stack, "admin", next_url=f"{stack.base_url}/required_actions?view=pending"
+            )
+            page.get_by_role("link", name="Fill in the print order").first.wait_for()
+            assert page.evaluate("() => document.documentElement.classList.contains('dark')") is (
+                mode == "dark"
+            )
+            # Airflow's rail and the app side by side: the app starts right of the rail.
+            rail = page.get_by_role("link", name="Dags").first.bounding_box()
+            app = page.locator("#hitl-app").bounding_box()
+            assert rail is not None and app is not None
+            assert app["x"] >= rail["x"] + rail["width"]
+            background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+            print(f"\n{mode}: body background {background}")
+            screenshot(
+                page,
+                f"required-actions-inbox-{mode}.png",
+                clip={"x": 0, "y": 0, "width": 1280, "height": 800},
+            )
 
 
 @on_one_stack()
@@ -293,9 +357,13 @@ def test_the_task_instance_page_links_to_the_request(stack: AirflowStack, browse
 
 
 def serious_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A/AA violations of impact serious or critical on the current page."""
+    """axe-core's WCAG 2.1 A/AA violations of impact serious or critical in the app's part of the
+    page (``#hitl-app``); Airflow's own navigation around it is Airflow's markup, not ours."""
     page.add_script_tag(path=str(AXE_SCRIPT))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA)
+    result = page.evaluate(
+        "tags => axe.run('#hitl-app', {runOnly: {type: 'tag', values: tags}})",
+        WCAG_21_AA,
+    )
     # Shown with ``pytest -rP``: every violation, so moderate and minor ones are visible too.
     print(page.url, [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]])
     return [

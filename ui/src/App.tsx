@@ -5,10 +5,11 @@ import { Providers } from "./Providers";
 import { createQueryClient } from "./queryClient";
 import { router } from "./router";
 
-export const App = () => {
+/** The app; `framed` inside Airflow's page. */
+export const App = ({ framed = false }: { framed?: boolean }) => {
   const [queryClient] = useState(createQueryClient);
   return (
-    <Providers queryClient={queryClient}>
+    <Providers framed={framed} queryClient={queryClient}>
       <RouterProvider router={router} />
     </Providers>
   );

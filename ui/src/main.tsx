@@ -1,13 +1,23 @@
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
+/**
+ * The entry the API server adds to Airflow's UI pages. On the app's own pages
+ * (`/required_actions/...`) it renders the app into Airflow's content area. On every page, a
+ * plain click on the "Required Actions" nav entry opens the quick-action drawer (the requests
+ * pending for me); a click with a modifier key, or a middle click, still opens the inbox. The
+ * app's code is loaded only when it is needed.
+ */
+import { isAppPath, NAV_ENTRY_ID } from "./frame/page";
 
-import { App } from "./App";
+if (isAppPath()) {
+  void import("./frame/mountApp").then(({ mountApp }) => mountApp());
+}
 
-const root = document.querySelector("#root");
-if (root === null) throw new Error("index.html has no #root element");
-
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
+document.addEventListener(
+  "click",
+  (event) => {
+    const entry = event.target instanceof Element ? event.target.closest(`#${NAV_ENTRY_ID}`) : null;
+    if (entry === null || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    void import("./frame/mountDrawer").then(({ showDrawer }) => showDrawer());
+  },
+  true,
 );

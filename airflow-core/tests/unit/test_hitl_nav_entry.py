@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+from typing import TYPE_CHECKING
 
 import pytest
 from starlette.applications import Starlette
@@ -11,7 +13,16 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from airflow.hitl.api.nav_entry import SCRIPT_TAG, NavEntryMiddleware, add_script
+from airflow.hitl.api.nav_entry import (
+    SCRIPT_TAG,
+    NavEntryMiddleware,
+    add_nav_entry,
+    add_script,
+    app_entry_tags,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SHELL = (
     b'<!doctype html>\n<html lang="en">\n  <head>\n    <base href="/" />\n    <title>Airflow</title>\n'
@@ -45,6 +56,45 @@ def test_the_script_path_is_relative_to_the_shells_base_href() -> None:
     assert b'src="hitl/static/nav-entry.js' in SCRIPT_TAG
 
 
+APP_ENTRY = (
+    b'<script type="module" crossorigin src="/required_actions/assets/index-abc.js"></script>'
+    b'<link rel="modulepreload" crossorigin href="/required_actions/assets/vendor-def.js">'
+)
+BUILT_INDEX = (
+    b'<!doctype html><html><head><link rel="icon" href="/required_actions/favicon.svg" />'
+    b"<title>Required Actions</title>" + APP_ENTRY + b'</head><body><div id="hitl-app"></div></body></html>'
+)
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    (tmp_path / "index.html").write_bytes(BUILT_INDEX)
+    return tmp_path
+
+
+def test_the_apps_entry_is_its_module_script_and_preloads_not_its_icon_or_title(built: Path) -> None:
+    assert app_entry_tags(built) == APP_ENTRY
+
+
+def test_a_new_build_is_picked_up(built: Path) -> None:
+    assert app_entry_tags(built) == APP_ENTRY
+    newer = b'<script type="module" crossorigin src="/required_actions/assets/index-new.js"></script>'
+    (built / "index.html").write_bytes(BUILT_INDEX.replace(APP_ENTRY, newer))
+    os.utime(built / "index.html", (1, 1))  # a different modification time, whatever the clock
+    assert app_entry_tags(built) == newer
+
+
+def test_without_a_build_only_the_nav_entry_is_added(tmp_path: Path) -> None:
+    assert add_nav_entry(SHELL, tmp_path / "missing") == add_script(SHELL)
+
+
+def test_the_nav_entry_and_the_apps_entry_go_into_the_head(built: Path) -> None:
+    page = add_nav_entry(SHELL, built)
+    head = page[: page.index(b"</head>")]
+    assert SCRIPT_TAG in head
+    assert APP_ENTRY in head
+
+
 def shell_route(request):
     return HTMLResponse(SHELL)
 
@@ -65,56 +115,56 @@ def compressed_html(request):
     return Response(gzip.compress(SHELL), media_type="text/html", headers={"Content-Encoding": "gzip"})
 
 
-def make_client(gzip_outside: bool = False) -> TestClient:
+def make_client(dist: Path, gzip_outside: bool = False) -> TestClient:
     app = Starlette(
         routes=[
             Route("/streamed", streamed_shell),
             Route("/compressed", compressed_html),
             Route("/api/v2/thing", api_route),
             Route("/auth/login", shell_route),
-            Route("/required_actions", shell_route),
             Route("/{rest:path}", shell_route),
         ]
     )
-    app.add_middleware(NavEntryMiddleware)
+    app.add_middleware(NavEntryMiddleware, dist=dist)
     if gzip_outside:
         # Airflow adds its GZip middleware after the plugins' root middlewares: it is outside.
         app.add_middleware(GZipMiddleware, minimum_size=10)
     return TestClient(app)
 
 
-@pytest.mark.parametrize("path", ["/", "/dags", "/dags/x/runs/y/tasks/z"])
-def test_ui_pages_get_the_script_and_a_matching_content_length(path: str) -> None:
-    response = make_client().get(path)
-    assert response.content == add_script(SHELL)
+@pytest.mark.parametrize("path", ["/", "/dags", "/dags/x/runs/y/tasks/z", "/required_actions/dags/x"])
+def test_ui_pages_get_the_scripts_and_a_matching_content_length(built: Path, path: str) -> None:
+    response = make_client(built).get(path)
+    assert response.content == add_nav_entry(SHELL, built)
     assert int(response.headers["content-length"]) == len(response.content)
 
 
-def test_a_streamed_page_is_collected_then_changed() -> None:
-    response = make_client().get("/streamed")
-    assert response.content == add_script(SHELL)
+def test_a_streamed_page_is_collected_then_changed(built: Path) -> None:
+    response = make_client(built).get("/streamed")
+    assert response.content == add_nav_entry(SHELL, built)
 
 
-def test_gzip_outside_compresses_the_changed_page() -> None:
-    response = make_client(gzip_outside=True).get("/dags", headers={"Accept-Encoding": "gzip"})
+def test_gzip_outside_compresses_the_changed_page(built: Path) -> None:
+    response = make_client(built, gzip_outside=True).get("/dags", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
-    assert response.content == add_script(SHELL)  # httpx decompresses
+    assert response.content == add_nav_entry(SHELL, built)  # httpx decompresses
 
 
-def test_an_already_compressed_page_is_passed_on_unchanged() -> None:
-    response = make_client().get("/compressed", headers={"Accept-Encoding": "identity"})
+def test_an_already_compressed_page_is_passed_on_unchanged(built: Path) -> None:
+    response = make_client(built).get("/compressed", headers={"Accept-Encoding": "identity"})
     assert response.headers["content-encoding"] == "gzip"
     assert SCRIPT_TAG not in response.content
 
 
-@pytest.mark.parametrize("path", ["/api/v2/thing", "/auth/login", "/required_actions"])
-def test_apis_the_login_page_and_the_required_actions_app_are_left_alone(path: str) -> None:
-    response = make_client().get(path)
+@pytest.mark.parametrize("path", ["/api/v2/thing", "/auth/login"])
+def test_apis_and_the_login_page_are_left_alone(built: Path, path: str) -> None:
+    response = make_client(built).get(path)
     assert SCRIPT_TAG not in response.content
+    assert APP_ENTRY not in response.content
 
 
-def test_only_get_requests_are_touched() -> None:
-    response = make_client().head("/dags")
+def test_only_get_requests_are_touched(built: Path) -> None:
+    response = make_client(built).head("/dags")
     assert response.headers["content-length"] == str(len(SHELL))
 
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from airflow.hitl.api.paths import route_path
 from airflow.hitl.api.ui_serving import (
     CONTENT_SECURITY_POLICY,
     IMMUTABLE,
@@ -24,10 +25,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-INDEX = b"<!doctype html><html><head></head><body><div id='root'></div></body></html>"
+INDEX = b"<!doctype html><html><head></head><body><div id='hitl-app'></div></body></html>"
+AIRFLOW_PAGE = b'<!doctype html><html><head><base href="/"></head><body><div id="root"></div></body></html>'
 
 
 def airflow_catch_all(request):
+    if is_ui_path(route_path(request.scope)):
+        return HTMLResponse(AIRFLOW_PAGE)
     return PlainTextResponse("airflow ui")
 
 
@@ -57,10 +61,12 @@ def built(tmp_path: Path) -> Path:
     "path",
     ["/required_actions", "/required_actions/", "/required_actions/dags/d/runs/r/tasks/t/-1"],
 )
-def test_every_client_side_route_gets_the_index_page_uncached(built: Path, path: str) -> None:
+def test_every_client_side_route_gets_airflows_page_uncached_with_the_apps_policy(
+    built: Path, path: str
+) -> None:
     response = client_for(built).get(path)
     assert response.status_code == 200
-    assert response.content == INDEX
+    assert response.content == AIRFLOW_PAGE
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
@@ -80,7 +86,7 @@ def test_hashed_assets_are_cached_for_a_year_and_other_files_revalidated(built: 
 def test_a_missing_asset_is_404_not_the_index_page(built: Path) -> None:
     response = client_for(built).get("/required_actions/assets/index-old.js")
     assert response.status_code == 404
-    assert response.content != INDEX
+    assert response.content not in (INDEX, AIRFLOW_PAGE)
 
 
 @pytest.mark.parametrize("path", ["/../secret.txt", "/assets/../../secret.txt", "/link-out"])
@@ -89,10 +95,8 @@ def test_paths_outside_the_build_are_never_served(built: Path, path: str) -> Non
     secret.write_text("do not serve")
     (built / "link-out").symlink_to(secret)
     response = RequiredActionsApp(built, allowed_image_hosts=()).response_for("GET", path)
-    assert getattr(response, "path", None) != secret
-    assert response.status_code in (200, 404)
-    if response.status_code == 200:
-        assert response.body == INDEX
+    # Either Airflow's page (a client-side route: None) or a 404, never the file.
+    assert response is None or (getattr(response, "path", None) != secret and response.status_code == 404)
 
 
 def test_without_a_build_a_page_says_how_to_build_it(tmp_path: Path) -> None:
@@ -114,7 +118,8 @@ def test_writes_are_refused(built: Path) -> None:
 
 def test_a_root_path_from_the_base_url_is_honoured(built: Path) -> None:
     response = client_for(built, root_path="/airflow").get("/airflow/required_actions")
-    assert response.content == INDEX
+    assert response.content == AIRFLOW_PAGE
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
 
 @pytest.mark.parametrize(
@@ -134,7 +139,7 @@ def test_is_ui_path(path: str, expected: bool) -> None:
 def test_by_default_images_load_from_the_own_origin_and_data_only(built: Path) -> None:
     response = client_for(built).get("/required_actions")
     assert img_src(response.headers["content-security-policy"]) == ["'self'", "data:"]
-    assert response.content == INDEX  # no list of allowed image origins
+    assert response.content == AIRFLOW_PAGE  # no list of allowed image origins
 
 
 def test_allowed_image_hosts_are_added_to_img_src_and_named_in_the_page(built: Path) -> None:
@@ -143,7 +148,7 @@ def test_allowed_image_hosts_are_added_to_img_src_and_named_in_the_page(built: P
     sources = ["https://images.example.com", "http://localhost:9000", "https://*.cdn.example.org"]
     assert img_src(response.headers["content-security-policy"]) == ["'self'", "data:", *sources]
     meta = f'<meta name="hitl-allowed-image-sources" content="{" ".join(sources)}">'
-    assert response.content == INDEX.replace(b"</head>", meta.encode() + b"</head>")
+    assert response.content == AIRFLOW_PAGE.replace(b"</head>", meta.encode() + b"</head>")
 
 
 def test_the_setting_is_read_from_the_hitl_section(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:

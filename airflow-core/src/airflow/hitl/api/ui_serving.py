@@ -11,8 +11,11 @@ The app is a single-page application built by Vite (``ui/``) into ``airflow/hitl
 
 * files that exist are served as they are; Vite's hashed ``assets/`` never change under a name,
   so browsers may keep them for a year; everything else must be revalidated;
-* every other path is a client-side route and gets ``index.html`` (never cached, so a new build
-  is picked up at once) with a Content-Security-Policy; images load from the own origin,
+* every other path is a client-side route and gets **Airflow's own UI page** (never cached, so a
+  new build is picked up at once): the request goes on to Airflow, whose catch-all route answers
+  with its shell, ``nav_entry`` adds the app's entry script to it, and the app renders into the
+  content area next to Airflow's navigation (Airflow itself shows "not found" there, which the
+  app hides). The page gets a Content-Security-Policy; images load from the own origin,
   ``data:`` and the origins of ``[hitl] allowed_image_hosts`` only, which the page also names in
   a ``<meta name="hitl-allowed-image-sources">`` tag so that the app shows no other image;
 * without a build, a page says how to build it instead of a bare 404.
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from airflow.hitl.api.middleware import PathRoutingMiddleware
+from airflow.hitl.api.nav_entry import UI_DIST, rewrite_html
 from airflow.hitl.api.paths import route_path
 from airflow.hitl.config import get_settings
 
@@ -38,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UI_PREFIX = "/required_actions"
-UI_DIST = Path(__file__).resolve().parents[1] / "ui_dist"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -133,8 +136,9 @@ class RequiredActionsApp:
         self.image_sources = image_sources(allowed_image_hosts)
         self.content_security_policy = content_security_policy(self.image_sources)
 
-    def response_for(self, method: str, path: str) -> Response:
-        """The response for ``method`` on ``path`` (relative to the app's prefix)."""
+    def response_for(self, method: str, path: str) -> Response | None:
+        """The response for ``method`` on ``path`` (relative to the app's prefix); None for a
+        client-side route, which gets Airflow's page (:meth:`airflow_page_headers`)."""
         if method not in ("GET", "HEAD"):
             return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "GET, HEAD"})
         index = self.dist / "index.html"
@@ -150,19 +154,18 @@ class RequiredActionsApp:
             # A stale page asking for an asset of an older build: answering with index.html
             # would hand HTML to a <script> tag and hide the real problem.
             return PlainTextResponse("Not Found", status_code=404, headers={"Cache-Control": REVALIDATE})
-        return Response(
-            self._index_page(index),
-            media_type="text/html",
-            headers={
-                "Cache-Control": REVALIDATE,
-                "Content-Security-Policy": self.content_security_policy,
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return None
 
-    def _index_page(self, index: Path) -> bytes:
-        """``index.html``, naming the allowed image origins when there are any."""
-        page = index.read_bytes()
+    def airflow_page_headers(self) -> list[tuple[bytes, bytes]]:
+        """Headers set on Airflow's page when it hosts the app."""
+        return [
+            (b"cache-control", REVALIDATE.encode()),
+            (b"content-security-policy", self.content_security_policy.encode()),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+
+    def name_image_sources(self, page: bytes) -> bytes:
+        """``page``, naming the allowed image origins when there are any."""
         if not self.image_sources:
             return page
         content = html.escape(" ".join(self.image_sources))
@@ -178,14 +181,21 @@ class RequiredActionsApp:
             return None
         return candidate
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def serve(self, scope: dict[str, Any], receive: Any, send: Any, airflow: Any) -> None:
+        """Answers a request for the app's paths; client-side routes get ``airflow``'s page."""
         path = route_path(scope)[len(UI_PREFIX) :]
         response = self.response_for(scope.get("method", "GET"), path)
-        await response(scope, receive, send)
+        if response is None:
+            await rewrite_html(
+                airflow, scope, receive, send, self.name_image_sources, self.airflow_page_headers()
+            )
+        else:
+            await response(scope, receive, send)
 
 
 class RequiredActionsUIMiddleware(PathRoutingMiddleware):
-    """Root middleware: ``/required_actions`` and below go to the Required Actions app."""
+    """Root middleware: ``/required_actions`` and below go to the Required Actions app (its files)
+    or, for its client-side routes, to Airflow's page that hosts it."""
 
     def __init__(
         self, app: Any, dist: Path = UI_DIST, allowed_image_hosts: Iterable[str] | None = None
@@ -199,3 +209,11 @@ class RequiredActionsUIMiddleware(PathRoutingMiddleware):
 
     def target(self) -> RequiredActionsApp:
         return RequiredActionsApp(self.dist, self.allowed_image_hosts)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.matches(route_path(scope)):
+            if self.routed_app is None:
+                self.routed_app = self._build()
+            await self.routed_app.serve(scope, receive, send, self.app)
+            return
+        await self.app(scope, receive, send)
