@@ -14,9 +14,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
 import httpx
 
-from tests.system.airflow_stack import SQLITE, AirflowStack, StackConfig
+from tests.system.airflow_stack import AirflowStack, StackConfig
 
 AIRFLOW_VERSION = "3.3.2"
 STANDARD_PROVIDER_VERSION = "1.21.0"
@@ -46,9 +47,14 @@ def ensure_venv(venv: Path = DEFAULT_VENV) -> Path:
         return bin_dir
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if uv is None:
-        raise RuntimeError("uv is needed to create the Airflow 3.3.2 virtualenv (scripts/_env.sh installs it)")
+        raise RuntimeError(
+            "uv is needed to create the Airflow 3.3.2 virtualenv (scripts/_env.sh installs it)"
+        )
     subprocess.run([uv, "venv", "--python", PYTHON_VERSION, str(venv)], check=True)
-    requirements = [f"apache-airflow=={AIRFLOW_VERSION}", f"apache-airflow-providers-standard=={STANDARD_PROVIDER_VERSION}"]
+    requirements = [
+        f"apache-airflow=={AIRFLOW_VERSION}",
+        f"apache-airflow-providers-standard=={STANDARD_PROVIDER_VERSION}",
+    ]
     constraints: list[str] = []
     try:
         response = httpx.get(CONSTRAINTS_URL, timeout=15, follow_redirects=True)
@@ -66,7 +72,11 @@ def ensure_venv(venv: Path = DEFAULT_VENV) -> Path:
         [uv, "pip", "freeze", "--python", str(bin_dir / "python")], check=True, capture_output=True, text=True
     ).stdout
     check = subprocess.run(
-        [str(bin_dir / "python"), "-c", f"import {BUILTIN_OPERATORS} as m; print(m.ApprovalOperator, m.HITLBranchOperator, m.HITLEntryOperator)"],
+        [
+            str(bin_dir / "python"),
+            "-c",
+            f"import {BUILTIN_OPERATORS} as m; print(m.ApprovalOperator, m.HITLBranchOperator, m.HITLEntryOperator)",
+        ],
         capture_output=True,
         text=True,
     )

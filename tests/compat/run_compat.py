@@ -73,7 +73,10 @@ SCENARIOS = [
     Scenario(
         "example_hitl_llm_guidance",
         "guidance",
-        {"chosen_options": ["OK"], "params_input": {"instructions": "Shorter, please", "max_words": 40, "tone": "formal"}},
+        {
+            "chosen_options": ["OK"],
+            "params_input": {"instructions": "Shorter, please", "max_words": 40, "tone": "formal"},
+        },
         {"chosen_options": ["OK"], "params_input": {"instructions": "no", "max_words": 40, "tone": "formal"}},
         ["rewrite"],
     ),
@@ -101,7 +104,9 @@ def normalise(value: Any) -> Any:
     return value
 
 
-def drive(stack: AirflowStack, scenarios: list[Scenario], parse_errors: dict[str, str]) -> dict[str, dict[str, Any]]:
+def drive(
+    stack: AirflowStack, scenarios: list[Scenario], parse_errors: dict[str, str]
+) -> dict[str, dict[str, Any]]:
     """Runs every scenario on ``stack``; per DAG, operation name -> observed (normalised) value."""
     client = stack.client("admin")
     observed: dict[str, dict[str, Any]] = {s.dag_id: {} for s in scenarios}
@@ -129,7 +134,15 @@ def drive(stack: AirflowStack, scenarios: list[Scenario], parse_errors: dict[str
         listed = client.list_requests(s.dag_id, run_id)
         seen["list hitlDetails: total_entries"] = listed["total_entries"]
         seen["detail keys"] = sorted(detail)
-        for key in ("subject", "body", "options", "defaults", "multiple", "assigned_users", "response_received"):
+        for key in (
+            "subject",
+            "body",
+            "options",
+            "defaults",
+            "multiple",
+            "assigned_users",
+            "response_received",
+        ):
             seen[f"read: {key}"] = detail.get(key, "(absent)")
         seen["read: params"] = detail.get("params", "(absent)")
     time.sleep(ANSWER_AFTER)
@@ -150,20 +163,20 @@ def drive(stack: AirflowStack, scenarios: list[Scenario], parse_errors: dict[str
         if seen.get("request appears") != "yes":
             continue
         run_id = runs[s.dag_id]
-        seen["run state"] = _safely(lambda: client.wait_for_run(s.dag_id, run_id, timeout=180))
+        seen["run state"] = _safely(client.wait_for_run, s.dag_id, run_id, timeout=180)
         seen["HITL task state"] = client.task_instance(s.dag_id, run_id, s.task_id)["state"]
         for task_id in s.downstream:
             seen[f"downstream {task_id}"] = client.task_instance(s.dag_id, run_id, task_id)["state"]
-        seen["XCom return_value"] = normalise(_safely(lambda: client.xcom(s.dag_id, run_id, s.task_id)))
+        seen["XCom return_value"] = normalise(_safely(client.xcom, s.dag_id, run_id, s.task_id))
         after = client.get_request(s.dag_id, run_id, s.task_id).json()
         for key in ("response_received", "chosen_options", "params_input", "responded_by_user"):
             seen[f"read after answer: {key}"] = normalise(after.get(key, "(absent)"))
     return observed
 
 
-def _safely(call: Callable[[], Any]) -> Any:
+def _safely(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
-        return call()
+        return call(*args, **kwargs)
     except Exception as err:  # the observation is the error itself
         return f"error: {err}"
 
@@ -210,7 +223,9 @@ def _parsed_or_failed(stack: AirflowStack, client: ApiClient) -> bool:
     )
 
 
-def compare(ours: dict[str, dict[str, Any]], builtin: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, str]]:
+def compare(
+    ours: dict[str, dict[str, Any]], builtin: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, str, str, str]]:
     """Rows ``(dag, operation, ours, built-in, verdict)``."""
     rows = []
     for s in SCENARIOS:
@@ -219,7 +234,11 @@ def compare(ours: dict[str, dict[str, Any]], builtin: dict[str, dict[str, Any]])
             a, b = mine.get(op, "(not reached)"), theirs.get(op, "(not reached)")
             if op == "detail keys" and isinstance(a, list) and isinstance(b, list):
                 missing = sorted(set(b) - set(a))
-                verdict = "match (ours adds: " + ", ".join(sorted(set(a) - set(b))) + ")" if not missing else f"difference: ours lacks {missing}"
+                verdict = (
+                    "match (ours adds: " + ", ".join(sorted(set(a) - set(b))) + ")"
+                    if not missing
+                    else f"difference: ours lacks {missing}"
+                )
             else:
                 verdict = "match" if a == b else "difference"
             rows.append((s.dag_id, op, describe(a), describe(b), verdict))
@@ -236,7 +255,7 @@ def describe(value: Any, width: int = 48) -> str:
 def print_table(rows: list[tuple[str, ...]]) -> None:
     header = ("DAG", "operation", "ours (3.0.6)", f"built-in ({AIRFLOW_VERSION})", "result")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = " | ".join("{:<%d}" % w for w in widths)
+    line = " | ".join(f"{{:<{w}}}" for w in widths)
     print(line.format(*header))
     print("-+-".join("-" * w for w in widths))
     for row in rows:
@@ -246,7 +265,9 @@ def print_table(rows: list[tuple[str, ...]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write every observation (full values) to this file")
-    parser.add_argument("--workdir", type=Path, help="where the stacks' homes go (default: a new temporary folder)")
+    parser.add_argument(
+        "--workdir", type=Path, help="where the stacks' homes go (default: a new temporary folder)"
+    )
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hitl-compat-"))
     started = time.monotonic()
