@@ -130,14 +130,23 @@ class BuiltinStack(AirflowStack):
 
     def prepare(self) -> BuiltinStack:
         """A fresh home with the DAG sources, and ``airflow db migrate`` (3.3.2's, nothing of ours)."""
+        self._fresh_home()
+        self.run_airflow("db", "migrate")
+        return self
+
+    def prepare_existing(self) -> subprocess.CompletedProcess:
+        """A fresh home on the existing ``database_url``, upgraded by 3.3.2's ``airflow db migrate``;
+        the command's result, unchecked (a refusal is what a caller may want to see)."""
+        self._fresh_home()
+        return self.run_airflow("db", "migrate", check=False)
+
+    def _fresh_home(self) -> None:
         if self.home.exists():
             shutil.rmtree(self.home)
         (self.home / "dags").mkdir(parents=True)
         self.logs.mkdir()
         for name, source in self.dag_sources.items():
             (self.home / "dags" / name).write_text(source)
-        self.run_airflow("db", "migrate")
-        return self
 
     def run_airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(

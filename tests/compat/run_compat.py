@@ -14,6 +14,7 @@ difference. See ``tests/compat/README.md``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import tempfile
@@ -41,7 +42,7 @@ COMPAT_DAGS = Path(__file__).parent / "dags"
 # would hold it back itself. Waiting keeps the comparison about behaviour, not that race.
 ANSWER_AFTER = 12.0
 # What differs by nature between two runs and is not compared.
-VOLATILE = {"responded_at", "created_at", "id", "ti_id", "task_instance", "run_id", "dag_run_id"}
+VOLATILE = {"responded_at", "created_at", "ti_id", "task_instance", "run_id", "dag_run_id"}
 
 
 @dataclass(frozen=True)
@@ -123,11 +124,13 @@ def drive(
         if s.dag_id not in runs:
             continue
         run_id, seen = runs[s.dag_id], observed[s.dag_id]
-        try:
-            detail = client.wait_for_request(s.dag_id, run_id, s.task_id, timeout=180)
-        except TimeoutError as err:
-            seen["request appears"] = f"no: {err}"
+        outcome = wait_for(
+            functools.partial(_request_or_end, client, s, run_id), 180, f"the request of {s.dag_id}"
+        )
+        if isinstance(outcome, str):
+            seen["request appears"] = f"no: the task ended {outcome} before asking"
             continue
+        detail = outcome
         seen["request appears"] = "yes"
         print(f"  {s.dag_id}: request visible after {time.monotonic() - started:.1f}s")
         seen["TI state while waiting"] = client.task_instance(s.dag_id, run_id, s.task_id)["state"]
@@ -172,6 +175,15 @@ def drive(
         for key in ("response_received", "chosen_options", "params_input", "responded_by_user"):
             seen[f"read after answer: {key}"] = normalise(after.get(key, "(absent)"))
     return observed
+
+
+def _request_or_end(client: ApiClient, s: Scenario, run_id: str) -> dict[str, Any] | str | None:
+    """The request once visible; the task's state if it ended without asking; None meanwhile."""
+    response = client.get_request(s.dag_id, run_id, s.task_id)
+    if response.status_code == 200:
+        return response.json()
+    state = client.task_instance(s.dag_id, run_id, s.task_id)["state"]
+    return state if state in {"failed", "upstream_failed", "skipped", "success"} else None
 
 
 def _safely(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -226,29 +238,57 @@ def _parsed_or_failed(stack: AirflowStack, client: ApiClient) -> bool:
 def compare(
     ours: dict[str, dict[str, Any]], builtin: dict[str, dict[str, Any]]
 ) -> list[tuple[str, str, str, str, str]]:
-    """Rows ``(dag, operation, ours, built-in, verdict)``."""
+    """Rows ``(dag, operation, ours, built-in, verdict)``; where one side stopped early, one row
+    says so instead of a row per operation it never reached."""
     rows = []
     for s in SCENARIOS:
         mine, theirs = ours[s.dag_id], builtin[s.dag_id]
         for op in list(dict.fromkeys([*mine, *theirs])):
-            a, b = mine.get(op, "(not reached)"), theirs.get(op, "(not reached)")
-            if op == "detail keys" and isinstance(a, list) and isinstance(b, list):
-                missing = sorted(set(b) - set(a))
-                verdict = (
-                    "match (ours adds: " + ", ".join(sorted(set(a) - set(b))) + ")"
-                    if not missing
-                    else f"difference: ours lacks {missing}"
+            if op not in mine or op not in theirs:
+                left = [o for o in dict.fromkeys([*mine, *theirs]) if o not in mine or o not in theirs]
+                side = "ours" if op not in mine else "built-in"
+                rows.append(
+                    (
+                        s.dag_id,
+                        f"the other {len(left)} operations",
+                        "",
+                        "",
+                        f"difference: {side} stopped before them",
+                    )
                 )
-            else:
-                verdict = "match" if a == b else "difference"
-            rows.append((s.dag_id, op, describe(a), describe(b), verdict))
+                break
+            rows.append(
+                (s.dag_id, op, describe(mine[op]), describe(theirs[op]), verdict(mine[op], theirs[op]))
+            )
     for what, why in NOT_COMPARED.items():
         rows.append((what, "(all)", "runs (system tests)", "-", f"skipped: {why}"))
     return rows
 
 
+def verdict(ours: Any, theirs: Any) -> str:
+    """``match``; ``match, ours adds ...`` when ours has every key or item the built-in one has
+    (same values) and more; else ``difference``."""
+    if ours == theirs:
+        return "match"
+    if (
+        isinstance(ours, dict)
+        and isinstance(theirs, dict)
+        and all(ours.get(k) == v for k, v in theirs.items())
+    ):
+        return "match, ours adds " + ", ".join(sorted(set(ours) - set(theirs)))
+    texts = (
+        isinstance(ours, list)
+        and isinstance(theirs, list)
+        and all(isinstance(i, str) for i in [*ours, *theirs])
+    )
+    if texts and set(theirs) < set(ours):
+        return "match, ours adds " + ", ".join(sorted(set(ours) - set(theirs)))
+    return "difference"
+
+
 def describe(value: Any, width: int = 48) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    text = text.replace("\n", "\\n")
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -268,16 +308,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, help="where the stacks' homes go (default: a new temporary folder)"
     )
+    parser.add_argument(
+        "--from-json", type=Path, help="print the table of an earlier run's --json file; start nothing"
+    )
     args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hitl-compat-"))
     started = time.monotonic()
-    ours = run_ours(workdir)
-    builtin = run_builtin(workdir)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        ours, builtin = saved["ours"], saved["builtin"]
+    else:
+        workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hitl-compat-"))
+        ours = run_ours(workdir)
+        builtin = run_builtin(workdir)
     rows = compare(ours, builtin)
     print_table(rows)
-    differences = sum(1 for r in rows if r[4] == "difference" or r[4].startswith("difference"))
+    differences = sum(1 for r in rows if r[4].startswith("difference"))
     print(f"\n{len(rows)} rows, {differences} differences, {time.monotonic() - started:.0f}s")
-    if args.json:
+    if args.json and not args.from_json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"ours": ours, "builtin": builtin}, indent=2, default=str))
     return 0

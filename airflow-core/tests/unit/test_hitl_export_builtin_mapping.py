@@ -13,6 +13,7 @@ from airflow.hitl.services.export_builtin import (
     TARGET_HISTORY,
     Reason,
     builtin_row,
+    canonical_id,
     decide,
 )
 
@@ -150,3 +151,8 @@ def test_a_timeout_has_no_responder_and_an_unanswered_request_no_answer():
         None,
         {},
     )
+
+
+def test_task_instance_ids_match_however_airflow_stores_them():
+    assert canonical_id(TI.replace("-", "")) == TI
+    assert canonical_id(TI.upper()) == TI

@@ -148,7 +148,7 @@ def decide(
     waiting = row["status"] == "pending" or (row["status"] == "responded" and row["resumed_at"] is None)
     if waiting and not include_pending:
         return Decision(None, Reason.WAITING if row["status"] == "pending" else Reason.NOT_DELIVERED)
-    ti_id = str(row["ti_id"])
+    ti_id = canonical_id(row["ti_id"])
     if current.get(ti_id) == row["try_number"]:
         target = TARGET
     elif history is None:
@@ -225,7 +225,7 @@ def export_to_builtin(
         targets = {name: _target_table(conn, name, report) for name in TARGET_KEYS if name in tables}
         source = Table(SOURCE, MetaData(), autoload_with=conn)
         rows = [dict(r._mapping) for r in conn.execute(select(source).order_by(source.c.id))]
-        ti_ids = {str(r["ti_id"]) for r in rows}
+        ti_ids = {canonical_id(r["ti_id"]) for r in rows}
         current = _tries(conn, "task_instance", "id", ti_ids)
         history = (
             _tries(conn, "task_instance_history", "task_instance_id", ti_ids)
@@ -245,7 +245,7 @@ def export_to_builtin(
             for loss in (*decision.losses, *([Reason.LINKS] if links.get(row["id"]) else [])):
                 report.note(loss, describe(row), report.losses)
             report.copied[decision.target] += 1
-            present[decision.target].add(str(row["ti_id"]))
+            present[decision.target].add(canonical_id(row["ti_id"]))
             if not dry_run:
                 table = targets[decision.target]
                 values = {
@@ -286,12 +286,12 @@ def _tries(conn: Connection, table_name: str, id_column: str, ids: Iterable[str]
     for start in range(0, len(wanted), 500):
         chunk = [_key_value(table, id_column, i) for i in wanted[start : start + 500]]
         query = select(table.c[id_column], table.c.try_number).where(table.c[id_column].in_(chunk))
-        found.update({str(ti_id): try_number for ti_id, try_number in conn.execute(query)})
+        found.update({canonical_id(ti_id): try_number for ti_id, try_number in conn.execute(query)})
     return found
 
 
 def _keys(conn: Connection, table: Table, key: str) -> set[str]:
-    return {str(k) for (k,) in conn.execute(select(table.c[key]))}
+    return {canonical_id(k) for (k,) in conn.execute(select(table.c[key]))}
 
 
 def _link_counts(conn: Connection, tables: set[str]) -> dict[int, int]:
@@ -310,11 +310,26 @@ def _count(conn: Connection, name: str, tables: set[str]) -> int:
     ).scalar_one()
 
 
-def _key_value(table: Table, column: str, value: Any) -> Any:
-    """A task instance id as the column takes it: PostgreSQL's ``uuid`` columns want ``UUID``s
-    (SQLAlchemy 2), SQLite's ``VARCHAR(36)`` the text."""
+def canonical_id(value: Any) -> str:
+    """A task instance id in one spelling (``8-4-4-4-12`` hex digits), however it is stored."""
     try:
-        wants_uuid = table.c[column].type.python_type is uuid.UUID
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _key_value(table: Table, column: str, value: Any) -> Any:
+    """
+    A task instance id as the column stores it: PostgreSQL's ``uuid`` columns take ``UUID``
+    objects; elsewhere Airflow 3.0 stores the 36-character text, and from 3.2 on (migration
+    ``fix_uuid_column_types``) 32 hex digits without hyphens in ``CHAR(32)``.
+    """
+    column_type = table.c[column].type
+    try:
+        if column_type.python_type is uuid.UUID:
+            return uuid.UUID(str(value))
     except NotImplementedError:
-        wants_uuid = False
-    return uuid.UUID(str(value)) if wants_uuid else str(value)
+        pass
+    if getattr(column_type, "length", None) == 32:
+        return uuid.UUID(str(value)).hex
+    return canonical_id(value)

@@ -1,0 +1,181 @@
+"""``airflow-hitl export-to-builtin`` on a real upgrade: requests made by our 3.0.6 stack, the
+database upgraded by Airflow 3.3.2's ``airflow db migrate``, the rows read back through 3.3.2's
+REST API.
+
+On demand (a few minutes; creates the 3.3.2 virtualenv on first use, see README.md)::
+
+    HITL_COMPAT=1 .venv/bin/python -m pytest tests/compat -s
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.compat.builtin_stack import BuiltinStack, ensure_venv
+from tests.system.airflow_stack import REPO_ROOT, SQLITE, VENV_BIN, AirflowStack, wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = [
+    pytest.mark.compat,
+    pytest.mark.skipif(
+        not os.environ.get("HITL_COMPAT"),
+        reason="compatibility tests against Airflow 3.3.2 run on demand: set HITL_COMPAT=1 (see tests/compat/README.md)",
+    ),
+]
+
+DAGS = Path(__file__).parent / "dags" / "hitl_export_dags.py"
+# Answers wait out the settle window so the tasks resume before our stack stops.
+SETTLE = 12
+
+
+def export(url: str, *args: str, venv_bin: Path = VENV_BIN) -> subprocess.CompletedProcess:
+    """Runs the export command; from another virtualenv (3.3.2's), with this checkout's source."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    if venv_bin != VENV_BIN:
+        env["PYTHONPATH"] = str(REPO_ROOT / "airflow-core" / "src")
+    env["AIRFLOW_HOME"] = str(Path(url.removeprefix("sqlite:///")).parent)
+    command = [
+        str(venv_bin / "python"),
+        "-m",
+        "airflow.hitl.cli",
+        "export-to-builtin",
+        "--sql-alchemy-conn",
+        url,
+        *args,
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    print(
+        f"$ airflow-hitl export-to-builtin {' '.join(args)}  ({venv_bin.parent.name})\n{result.stdout}{result.stderr}"
+    )
+    return result
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Requests of every kind made on 3.0.6, then the same database upgraded to 3.3.2."""
+    workdir = tmp_path_factory.mktemp("export")
+    ours = AirflowStack(SQLITE, workdir, dag_files=[DAGS])
+    runs: dict[str, str] = {}
+    try:
+        ours.start()
+        client = ours.client()
+        for dag_id in ("export_answered", "export_grouped", "export_timed_out", "export_pending"):
+            runs[dag_id] = client.trigger(dag_id)
+        for dag_id, task_id in (
+            ("export_answered", "approve"),
+            ("export_grouped", "choose"),
+            ("export_pending", "form"),
+        ):
+            client.wait_for_request(dag_id, runs[dag_id], task_id)
+        time.sleep(SETTLE)
+        assert (
+            client.respond("export_answered", runs["export_answered"], "approve", ["Approve"]).status_code
+            == 200
+        )
+        assert (
+            client.respond("export_grouped", runs["export_grouped"], "choose", ["eu", "us"]).status_code
+            == 200
+        )
+        for dag_id, task_id in (
+            ("export_answered", "approve"),
+            ("export_grouped", "choose"),
+            ("export_timed_out", "wait_briefly"),
+        ):
+            client.wait_for_state(dag_id, runs[dag_id], task_id, {"success"})
+        wait_for(
+            lambda: ours.sql("SELECT status FROM hitl_request WHERE dag_id = 'export_timed_out'")
+            == [("timed_out",)],
+            60,
+            "the timed-out request to be closed",
+        )
+        statuses = dict(ours.sql("SELECT dag_id, status FROM hitl_request"))
+        print(f"requests on 3.0.6: {statuses}")
+    except Exception:
+        print(ours.dump_logs())
+        raise
+    finally:
+        ours.stop()
+    url = ours.sql_alchemy_conn
+    builtin = BuiltinStack(workdir, ensure_venv(), database_url=url)
+    yield {"url": url, "runs": runs, "before": export(url), "builtin": builtin}
+    builtin.stop()
+
+
+def test_a_30_database_is_refused_before_the_upgrade(upgraded: dict[str, Any]):
+    before = upgraded["before"]
+    assert before.returncode == 2
+    assert "no hitl_detail table" in before.stderr
+
+
+def test_export_after_332_migrate_copies_answers_and_reports_the_rest(upgraded: dict[str, Any]):
+    builtin: BuiltinStack = upgraded["builtin"]
+    url = upgraded["url"]
+    started = time.monotonic()
+    migrate = builtin.prepare_existing()
+    print(
+        f"airflow db migrate (3.3.2) on the 3.0.6 database: rc={migrate.returncode}, {time.monotonic() - started:.0f}s"
+    )
+    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    tables = {name for (name,) in builtin.sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"hitl_request", "hitl_detail", "hitl_detail_history"} <= tables
+
+    dry = export(url, "--dry-run", venv_bin=builtin.venv_bin)
+    assert dry.returncode == 0, dry.stderr
+    assert "Would copy 3 requests into hitl_detail" in dry.stdout
+    assert builtin.sql("SELECT count(*) FROM hitl_detail") == [(0,)]
+
+    first = export(url)
+    assert first.returncode == 0, first.stderr
+    assert "Copied 3 requests into hitl_detail" in first.stdout
+    assert "Not copied: 1 requests: its task is still waiting" in first.stdout
+    assert "Copied with a loss: 1 requests: assigned to responder groups" in first.stdout
+
+    again = export(url, venv_bin=builtin.venv_bin)
+    assert again.returncode == 0, again.stderr
+    assert "Copied no requests" in again.stdout
+    assert "Not copied: 3 requests: a built-in row for this try exists already" in again.stdout
+    assert builtin.sql("SELECT count(*) FROM hitl_detail") == [(3,)]
+
+
+def test_copied_rows_read_back_through_332_rest_api(upgraded: dict[str, Any]):
+    builtin: BuiltinStack = upgraded["builtin"]
+    runs = upgraded["runs"]
+    builtin.start(fresh=False, components=("scheduler", "triggerer"))
+    client = builtin.client()
+    listed = client.list_requests()
+    print(f"GET /api/v2/dags/~/dagRuns/~/hitlDetails on 3.3.2: total_entries={listed['total_entries']}")
+    by_dag = {d["task_instance"]["dag_id"]: d for d in listed["hitl_details"]}
+    assert set(by_dag) == {"export_answered", "export_grouped", "export_timed_out"}
+
+    answered = client.get_request("export_answered", runs["export_answered"], "approve").json()
+    assert answered["response_received"] is True
+    assert answered["chosen_options"] == ["Approve"]
+    assert answered["responded_by_user"] == {"id": "admin", "name": "admin"}
+    assert answered["assigned_users"] == [{"id": "admin", "name": "admin"}]
+    assert answered["body"] == "Answered before the upgrade."
+
+    grouped = by_dag["export_grouped"]
+    assert (grouped["chosen_options"], grouped["multiple"], grouped["assigned_users"]) == (
+        ["eu", "us"],
+        True,
+        [],
+    )
+
+    timed_out = by_dag["export_timed_out"]
+    assert timed_out["chosen_options"] == ["no"]
+    assert timed_out["responded_by_user"] is None
+    assert timed_out["response_received"] is True
+
+    # What becomes of the task that still waited at the upgrade (its trigger is this feature's).
+    pending_ti = client.task_instance("export_pending", runs["export_pending"], "form")
+    time.sleep(15)
+    later = client.task_instance("export_pending", runs["export_pending"], "form")
+    print(f"the task waiting at the upgrade on 3.3.2: {pending_ti['state']} -> {later['state']} after 15s")
