@@ -148,6 +148,10 @@ class BuiltinStack(AirflowStack):
         for name, source in self.dag_sources.items():
             (self.home / "dags" / name).write_text(source)
 
+    def start_component(self, name: str) -> None:
+        """Start one more component (``scheduler``, ``triggerer``, ...) of this stack."""
+        self._spawn(name, name)
+
     def run_airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(self.venv_bin / "airflow"), *args],
