@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import create_engine, inspect
 
-from tests.compat.builtin_stack import BuiltinStack, ensure_venv
-from tests.system.airflow_stack import REPO_ROOT, SQLITE, VENV_BIN, AirflowStack, wait_for
+from tests.compat.builtin_stack import BuiltinStack, ensure_venv, port_dag
+from tests.system.airflow_stack import CONFIGS, REPO_ROOT, VENV_BIN, AirflowStack, require_postgres, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,16 +33,17 @@ pytestmark = [
 ]
 
 DAGS = Path(__file__).parent / "dags" / "hitl_export_dags.py"
+PENDING_DAG = Path(__file__).parent / "dags" / "hitl_export_pending_dag.py"
 # Answers wait out the settle window so the tasks resume before our stack stops.
 SETTLE = 12
 
 
-def export(url: str, *args: str, venv_bin: Path = VENV_BIN) -> subprocess.CompletedProcess:
+def export(url: str, home: Path, *args: str, venv_bin: Path = VENV_BIN) -> subprocess.CompletedProcess:
     """Runs the export command; from another virtualenv (3.3.2's), with this checkout's source."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     if venv_bin != VENV_BIN:
         env["PYTHONPATH"] = str(REPO_ROOT / "airflow-core" / "src")
-    env["AIRFLOW_HOME"] = str(Path(url.removeprefix("sqlite:///")).parent)
+    env["AIRFLOW_HOME"] = str(home)
     command = [
         str(venv_bin / "python"),
         "-m",
@@ -58,11 +60,15 @@ def export(url: str, *args: str, venv_bin: Path = VENV_BIN) -> subprocess.Comple
     return result
 
 
-@pytest.fixture(scope="module")
-def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def upgraded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     """Requests of every kind made on 3.0.6, then the same database upgraded to 3.3.2."""
-    workdir = tmp_path_factory.mktemp("export")
-    ours = AirflowStack(SQLITE, workdir, dag_files=[DAGS])
+    if request.param == "postgres":
+        require_postgres("the export test on PostgreSQL")
+    workdir = tmp_path_factory.mktemp(f"export-{request.param}")
+    ours = AirflowStack(CONFIGS[request.param], workdir, dag_files=[DAGS, PENDING_DAG])
     runs: dict[str, str] = {}
     try:
         ours.start()
@@ -102,10 +108,16 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         print(ours.dump_logs())
         raise
     finally:
+        url = ours.sql_alchemy_conn
+        # The database outlives our stack: 3.3.2 upgrades it (dropped at the end).
+        pg_database, ours.pg_database = ours.pg_database, None
         ours.stop()
-    url = ours.sql_alchemy_conn
-    builtin = BuiltinStack(workdir, ensure_venv(), database_url=url)
-    yield {"url": url, "runs": runs, "before": export(url), "builtin": builtin}
+    # 3.3.2 gets the waiting request's DAG, ported by the one import (the others use groups).
+    sources = {PENDING_DAG.name: port_dag(PENDING_DAG.read_text())}
+    builtin = BuiltinStack(workdir, ensure_venv(), dag_sources=sources, database_url=url)
+    builtin.pg_database = pg_database
+    home = ours.home
+    yield {"url": url, "home": home, "runs": runs, "before": export(url, home), "builtin": builtin}
     builtin.stop()
 
 
@@ -124,21 +136,23 @@ def test_export_after_332_migrate_copies_answers_and_reports_the_rest(upgraded: 
         f"airflow db migrate (3.3.2) on the 3.0.6 database: rc={migrate.returncode}, {time.monotonic() - started:.0f}s"
     )
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-    tables = {name for (name,) in builtin.sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
     assert {"hitl_request", "hitl_detail", "hitl_detail_history"} <= tables
 
-    dry = export(url, "--dry-run", venv_bin=builtin.venv_bin)
+    dry = export(url, upgraded["home"], "--dry-run", venv_bin=builtin.venv_bin)
     assert dry.returncode == 0, dry.stderr
     assert "Would copy 3 requests into hitl_detail" in dry.stdout
     assert builtin.sql("SELECT count(*) FROM hitl_detail") == [(0,)]
 
-    first = export(url)
+    first = export(url, upgraded["home"])
     assert first.returncode == 0, first.stderr
     assert "Copied 3 requests into hitl_detail" in first.stdout
     assert "Not copied: 1 requests: its task is still waiting" in first.stdout
     assert "Copied with a loss: 1 requests: assigned to responder groups" in first.stdout
 
-    again = export(url, venv_bin=builtin.venv_bin)
+    again = export(url, upgraded["home"], venv_bin=builtin.venv_bin)
     assert again.returncode == 0, again.stderr
     assert "Copied no requests" in again.stdout
     assert "Not copied: 3 requests: a built-in row for this try exists already" in again.stdout
@@ -178,7 +192,7 @@ def test_copied_rows_read_back_through_332_rest_api(upgraded: dict[str, Any]):
 def test_a_request_still_waiting_at_the_upgrade_is_copied_only_when_asked(upgraded: dict[str, Any]):
     builtin: BuiltinStack = upgraded["builtin"]
     run_id = upgraded["runs"]["export_pending"]
-    included = export(upgraded["url"], "--include-pending")
+    included = export(upgraded["url"], upgraded["home"], "--include-pending")
     assert "Copied 1 requests into hitl_detail" in included.stdout
     client = builtin.client()
     pending = client.get_request("export_pending", run_id, "form")
@@ -188,8 +202,18 @@ def test_a_request_still_waiting_at_the_upgrade_is_copied_only_when_asked(upgrad
     answer = client.respond("export_pending", run_id, "form", ["OK"], {"note": "after the upgrade"})
     print(f"PATCH on 3.3.2 for the task waiting on our trigger: {answer.status_code} {answer.text[:200]}")
     state = client.task_instance("export_pending", run_id, "form")["state"]
-    for component in ("scheduler", "triggerer"):
+    for component in ("scheduler", "dag-processor", "triggerer"):
         builtin.start_component(component)
-    time.sleep(20)
-    later = client.task_instance("export_pending", run_id, "form")["state"]
-    print(f"its task on 3.3.2: {state} before the scheduler and triggerer start, {later} 20s after")
+    started = time.monotonic()
+    ended = client.wait_for_state(
+        "export_pending",
+        run_id,
+        "form",
+        {"success", "failed", "up_for_retry", "upstream_failed"},
+        timeout=240,
+    )
+    print(
+        f"its task on 3.3.2: {state} after the answer, {ended['state']} {time.monotonic() - started:.0f}s after the scheduler started"
+    )
+    if ended["state"] == "success":
+        print(f"its XCom return_value on 3.3.2: {client.xcom('export_pending', run_id, 'form')}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.providers.hitl.operators.hitl import ApprovalOperator, HITLEntryOperator, HITLOperator
-from airflow.sdk import DAG, Param
+from airflow.providers.hitl.operators.hitl import ApprovalOperator, HITLOperator
+from airflow.sdk import DAG
 
 with DAG(dag_id="export_answered", schedule=None, is_paused_upon_creation=False):
     ApprovalOperator(
@@ -31,11 +31,4 @@ with DAG(dag_id="export_timed_out", schedule=None, is_paused_upon_creation=False
         options=["yes", "no"],
         defaults="no",
         response_timeout=timedelta(seconds=2),
-    )
-
-with DAG(dag_id="export_pending", schedule=None, is_paused_upon_creation=False):
-    HITLEntryOperator(
-        task_id="form",
-        subject="Still waiting at the upgrade",
-        params={"note": Param("", type="string")},
     )

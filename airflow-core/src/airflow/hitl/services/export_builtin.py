@@ -121,9 +121,10 @@ class ExportReport:
             out.append(f"Columns of {table} this Airflow does not have, left out: {', '.join(columns)}")
         if Reason.WAITING in self.skipped or Reason.NOT_DELIVERED in self.skipped:
             out.append(
-                "Waiting tasks keep waiting on this feature's trigger: answer them with this feature "
-                "before the upgrade, or end them. --include-pending copies them (to show them in "
-                "Airflow's list), but an answer given through Airflow's built-in API does not resume them."
+                "Answer waiting requests before the upgrade: without airflow-provider-hitl, Airflow "
+                "3.1+'s triggerer cannot load this feature's trigger and ends the wait. "
+                "--include-pending copies them; Airflow's built-in API can answer them while their "
+                "task still waits."
             )
         return out
 
