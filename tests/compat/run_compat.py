@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tests.compat.builtin_stack import (
     AIRFLOW_VERSION,
@@ -33,7 +33,7 @@ from tests.compat.builtin_stack import (
 from tests.system.airflow_stack import REPO_ROOT, SQLITE, AirflowStack, ApiClient, wait_for
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 EXAMPLES = REPO_ROOT / "providers/hitl/src/airflow/providers/hitl/example_dags"
 COMPAT_DAGS = Path(__file__).parent / "dags"
@@ -130,7 +130,7 @@ def drive(
         if isinstance(outcome, str):
             seen["request appears"] = f"no: the task ended {outcome} before asking"
             continue
-        detail = outcome
+        detail = cast("dict[str, Any]", outcome)
         seen["request appears"] = "yes"
         print(f"  {s.dag_id}: request visible after {time.monotonic() - started:.1f}s")
         seen["TI state while waiting"] = client.task_instance(s.dag_id, run_id, s.task_id)["state"]
@@ -292,7 +292,7 @@ def describe(value: Any, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def print_table(rows: list[tuple[str, ...]]) -> None:
+def print_table(rows: Sequence[tuple[str, ...]]) -> None:
     header = ("DAG", "operation", "ours (3.0.6)", f"built-in ({AIRFLOW_VERSION})", "result")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = " | ".join(f"{{:<{w}}}" for w in widths)
