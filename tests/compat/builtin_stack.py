@@ -36,10 +36,10 @@ BUILTIN = StackConfig("builtin-3.3.2", "sqlite")
 
 def ensure_venv(venv: Path = DEFAULT_VENV) -> Path:
     """
-    A virtualenv with ``apache-airflow==3.3.2``, the standard provider and psycopg2, created once. Installed
-    with Airflow's constraints file when it can be fetched, else with the two pins only (what
-    resolves on PyPI today); either way ``freeze.txt`` in the virtualenv records the set. Returns
-    the virtualenv's ``bin``.
+    A virtualenv with ``apache-airflow==3.3.2``, the standard provider and the PostgreSQL drivers,
+    created once. Installed with Airflow's constraints file when it can be fetched, else with the
+    pins only (what resolves on PyPI today); either way ``freeze.txt`` in the virtualenv records
+    the set. Returns the virtualenv's ``bin``.
     """
     bin_dir = venv / "bin"
     marker = venv / "freeze.txt"
@@ -51,11 +51,12 @@ def ensure_venv(venv: Path = DEFAULT_VENV) -> Path:
             "uv is needed to create the Airflow 3.3.2 virtualenv (scripts/_env.sh installs it)"
         )
     subprocess.run([uv, "venv", "--python", PYTHON_VERSION, str(venv)], check=True)
-    # psycopg2: the upgrade test migrates a PostgreSQL database too.
+    # psycopg2 and asyncpg: the upgrade test migrates and serves a PostgreSQL database too.
     requirements = [
         f"apache-airflow=={AIRFLOW_VERSION}",
         f"apache-airflow-providers-standard=={STANDARD_PROVIDER_VERSION}",
         "psycopg2-binary",
+        "asyncpg",
     ]
     constraints: list[str] = []
     try:
