@@ -41,6 +41,8 @@ COMPAT_DAGS = Path(__file__).parent / "dags"
 # fails the task on Airflow 3.3.2 (the resume race, see contributing-docs/architecture.md); ours
 # would hold it back itself. Waiting keeps the comparison about behaviour, not that race.
 ANSWER_AFTER = 12.0
+# Where ours may carry more than the built-in feature (extensions), and that is still a match.
+EXTENSIBLE = {"detail keys", "XCom return_value"}
 # What differs by nature between two runs and is not compared.
 VOLATILE = {"responded_at", "created_at", "ti_id", "task_instance", "run_id", "dag_run_id"}
 
@@ -257,9 +259,12 @@ def compare(
                     )
                 )
                 break
-            rows.append(
-                (s.dag_id, op, describe(mine[op]), describe(theirs[op]), verdict(mine[op], theirs[op]))
+            same = (
+                verdict(mine[op], theirs[op])
+                if op in EXTENSIBLE
+                else ("match" if mine[op] == theirs[op] else "difference")
             )
+            rows.append((s.dag_id, op, describe(mine[op]), describe(theirs[op]), same))
     for what, why in NOT_COMPARED.items():
         rows.append((what, "(all)", "runs (system tests)", "-", f"skipped: {why}"))
     return rows
