@@ -37,11 +37,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--export", metavar="FILE", help="first append each removed request to FILE (JSON lines)"
     )
     purge.add_argument("--dry-run", action="store_true", help="count (and export) only; remove nothing")
+    export = commands.add_parser(
+        "export-to-builtin",
+        help="After an upgrade to Airflow 3.1+, copy requests and answers into Airflow's hitl_detail",
+        description="On a metadata database upgraded to Airflow 3.1 or later, copy this feature's "
+        "requests and answers into Airflow's built-in hitl_detail (and hitl_detail_history) where they "
+        "fit, and report what does not. Running it again copies nothing twice. Requests whose task still "
+        "waits are skipped unless --include-pending.",
+    )
+    export.add_argument("--dry-run", action="store_true", help="report what would be copied; copy nothing")
+    export.add_argument(
+        "--include-pending",
+        action="store_true",
+        help="also copy requests whose task still waits (an answer through Airflow's built-in API "
+        "does not resume such a task)",
+    )
+    export.add_argument(
+        "--sql-alchemy-conn",
+        metavar="URL",
+        help="the upgraded database (default: Airflow's [database] sql_alchemy_conn)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "export-to-builtin":
+        return export_to_builtin(args)
     from airflow import settings
     from airflow.hitl.services.retention import purge_requests
     from airflow.utils.session import create_session
@@ -55,6 +77,31 @@ def main(argv: list[str] | None = None) -> int:
         f"{verb} {result.total} requests: {result.orphaned} of deleted DAG runs, "
         f"{result.expired} answered, timed out or cancelled before the cut-off"
     )
+    return 0
+
+
+def export_to_builtin(args: argparse.Namespace) -> int:
+    """Exit codes: 0 done (the report says what did not fit), 2 the database cannot take it."""
+    from sqlalchemy import create_engine
+
+    from airflow.hitl.services.export_builtin import ExportRefused
+    from airflow.hitl.services.export_builtin import export_to_builtin as export
+
+    if args.sql_alchemy_conn:
+        url = args.sql_alchemy_conn
+    else:
+        from airflow.configuration import conf
+
+        url = conf.get("database", "sql_alchemy_conn")
+    engine = create_engine(url)
+    try:
+        report = export(engine, dry_run=args.dry_run, include_pending=args.include_pending)
+    except ExportRefused as err:
+        print(f"Refused: {err}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print("\n".join(report.lines()))
     return 0
 
 
