@@ -4,7 +4,6 @@ options, mapped requests, clearing and `airflow dags test`."""
 from __future__ import annotations
 
 import time
-
 from typing import TYPE_CHECKING
 
 import pytest
