@@ -287,12 +287,12 @@ def explain_deleted_runs_sweep() -> None:
     from sqlalchemy import delete
 
     from airflow import settings
-    from airflow.hitl.models import HITLDetail
+    from airflow.hitl.models import HITLRequest
     from airflow.hitl.services.retention import run_gone
 
     assert settings.engine is not None
     with settings.engine.connect() as conn:
-        statement = delete(HITLDetail).where(run_gone())
+        statement = delete(HITLRequest).where(run_gone())
         sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         transaction = conn.begin()
         plan = "\n".join(

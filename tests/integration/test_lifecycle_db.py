@@ -81,7 +81,7 @@ RECOVER = """
 import json
 from airflow import settings
 from airflow.hitl.events import REQUEST_XCOM_KEY, asked_record, timeout_event
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.hitl.services.recovery import record_ended_tries
 from airflow.models.dagrun import DagRun
 from airflow.models.taskinstance import TaskInstance
@@ -97,7 +97,7 @@ request = {"subject": "Ship it?", "body": None, "options": ["Approve", "Reject"]
            "assigned_users": [{"id": "alice", "name": "Alice"}], "assigned_groups": ["ops"]}
 snapshot = {"options": request["options"], "multiple": False, "params": request["params"]}
 with create_session() as session:
-    session.query(HITLDetail).filter(HITLDetail.dag_id == "rec").delete()
+    session.query(HITLRequest).filter(HITLRequest.dag_id == "rec").delete()
     session.query(XComModel).filter(XComModel.dag_id == "rec").delete()
     session.query(TaskInstance).filter(TaskInstance.dag_id == "rec").delete()
     session.query(DagRun).filter(DagRun.dag_id == "rec").delete()
@@ -126,7 +126,7 @@ with create_session() as session:
         {"task_id": r.task_id, "status": r.status, "subject": r.subject, "options": r.options,
          "chosen_options": r.chosen_options, "assignees": sorted(a.principal for a in r.assignees),
          "channel": r.response_channel, "pin_default": r.params["pin"]["value"]}
-        for r in session.query(HITLDetail).filter(HITLDetail.dag_id == "rec")
+        for r in session.query(HITLRequest).filter(HITLRequest.dag_id == "rec")
     ]
 print(json.dumps({"recorded": [first, again], "rows": rows}))
 """
@@ -160,7 +160,7 @@ CLOSE = """
 import json, uuid
 from airflow import settings
 from airflow.hitl.events import TRIGGER_CLASSPATH, timeout_event
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.hitl.services import registry
 from airflow.models.dagrun import DagRun
 from airflow.models.log import Log
@@ -173,7 +173,7 @@ settings.configure_orm()
 now = timezone.utcnow()
 snapshot = {"options": ["OK", "No"], "multiple": False, "params": {}}
 with create_session() as session:
-    session.query(HITLDetail).filter(HITLDetail.dag_id == "cl").delete()
+    session.query(HITLRequest).filter(HITLRequest.dag_id == "cl").delete()
     session.query(TaskInstance).filter(TaskInstance.dag_id == "cl").delete()
     session.query(DagRun).filter(DagRun.dag_id == "cl").delete()
 with create_session() as session:
@@ -189,7 +189,7 @@ with create_session() as session:
             trigger_id=trigger.id, pool="default_pool")])
 with create_session() as session:
     registry.register_new_requests(session)
-    late = session.query(HITLDetail).filter(HITLDetail.task_id == "late_answer").one()
+    late = session.query(HITLRequest).filter(HITLRequest.task_id == "late_answer").one()
     late.status, late.responded_at, late.responded_by_id, late.responded_by_name = "responded", now, "bob", "Bob"
     late.chosen_options, late.params_input, late.response_channel = ["OK"], {}, "ui"
     late.resume_due_at = now
@@ -205,16 +205,16 @@ with create_session() as session:
         id=str(uuid.uuid4()), try_number=2, state="deferred"))
 with create_session() as session:
     # Other tests' requests share this database: only this scenario's are looked at.
-    ended = [i for i in registry.ended_request_ids(session) if session.get(HITLDetail, i).dag_id == "cl"]
-    names = sorted(session.get(HITLDetail, i).task_id for i in ended)
+    ended = [i for i in registry.ended_request_ids(session) if session.get(HITLRequest, i).dag_id == "cl"]
+    names = sorted(session.get(HITLRequest, i).task_id for i in ended)
     closed = registry.close_ended_requests(session, ended)
     again = registry.close_ended_requests(session, ended)
 with create_session() as session:
     rows = {r.task_id: [r.status, r.closed_ti_state, r.chosen_options, bool(r.undelivered_answer)]
-            for r in session.query(HITLDetail).filter(HITLDetail.dag_id == "cl")}
+            for r in session.query(HITLRequest).filter(HITLRequest.dag_id == "cl")}
     audit = sorted((l.task_id, l.event) for l in session.query(Log).filter(Log.dag_id == "cl"))
 with create_session() as session:  # leave no waiting task behind for the other tests
-    session.query(HITLDetail).filter(HITLDetail.dag_id == "cl").delete()
+    session.query(HITLRequest).filter(HITLRequest.dag_id == "cl").delete()
     session.query(TaskInstance).filter(TaskInstance.dag_id == "cl").delete()
 print(json.dumps({"ended": names, "closed": [len(closed), len(again)], "rows": rows, "audit": audit}))
 """

@@ -42,19 +42,19 @@ print(json.dumps({"tables": tables, "revision": revision, "diffs": diffs}))
 
 SAME_TI_ID_TWICE = """
 from airflow import settings
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.utils import timezone
 from airflow.utils.session import create_session
 settings.configure_orm()
 now = timezone.utcnow()
 with create_session() as session:
     for try_number in (1, 2):
-        session.add(HITLDetail(ti_id="same-ti-id", dag_id="d", run_id="r", task_id="t", map_index=-1,
+        session.add(HITLRequest(ti_id="same-ti-id", dag_id="d", run_id="r", task_id="t", map_index=-1,
                                try_number=try_number, subject="s", options=["OK"], multiple=False, params={},
                                assigned_users=[], assigned_groups=[], created_at=now, deferred_at=now,
                                status="pending", override=False))
 with create_session() as session:
-    print(sorted(r.try_number for r in session.query(HITLDetail).filter(HITLDetail.ti_id == "same-ti-id")))
+    print(sorted(r.try_number for r in session.query(HITLRequest).filter(HITLRequest.ti_id == "same-ti-id")))
 """
 
 DOWNGRADE = """

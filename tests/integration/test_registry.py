@@ -14,7 +14,7 @@ SEED_AND_RUN = """
 import json
 from airflow import settings
 from airflow.hitl.events import TRIGGER_CLASSPATH
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.hitl.services import registry
 from airflow.models.dagrun import DagRun
 from airflow.models.taskinstance import TaskInstance
@@ -44,14 +44,14 @@ def create_run():  # task instances get new ids
                 trigger_id=trigger.id, pool="default_pool")])
 
 with create_session() as session:
-    session.query(HITLDetail).delete()
+    session.query(HITLRequest).delete()
 delete_run()
 create_run()
 
 def stored():
     with create_session() as session:
         return sorted([r.map_index, r.subject, [a.principal for a in r.assignees]]
-                      for r in session.query(HITLDetail).filter(HITLDetail.dag_id == "r"))
+                      for r in session.query(HITLRequest).filter(HITLRequest.dag_id == "r"))
 
 {scenario}
 """
@@ -89,16 +89,16 @@ print(json.dumps({"created": [mine, *others], "stored": stored()}))
 RECREATED = """
 with create_session() as session:
     registry.register_new_requests(session)
-    session.query(HITLDetail).filter(HITLDetail.map_index == 0).update({"status": "responded"})
-    session.query(HITLDetail).filter(HITLDetail.map_index == 1).update({"try_number": 2})
-    old_ids = sorted(r.ti_id for r in session.query(HITLDetail))
+    session.query(HITLRequest).filter(HITLRequest.map_index == 0).update({"status": "responded"})
+    session.query(HITLRequest).filter(HITLRequest.map_index == 1).update({"try_number": 2})
+    old_ids = sorted(r.ti_id for r in session.query(HITLRequest))
 delete_run()
 create_run()
 with create_session() as session:
     registry.register_new_requests(session)
     registry.close_ended_requests(session, registry.ended_request_ids(session))
 with create_session() as session:
-    rows = session.query(HITLDetail).filter(HITLDetail.dag_id == "r").all()
+    rows = session.query(HITLRequest).filter(HITLRequest.dag_id == "r").all()
     new_ids = sorted(r.ti_id for r in rows)
     tis = sorted(str(ti.id) for ti in session.query(TaskInstance).filter(TaskInstance.dag_id == "r"))
     print(json.dumps({"stored": stored(), "statuses": sorted({r.status for r in rows}),
@@ -112,7 +112,7 @@ from airflow.hitl.models import HITLAssignee
 from airflow.hitl.services.retention import remove_requests_of_deleted_runs
 with create_session() as session:
     registry.register_new_requests(session)
-    session.query(HITLDetail).filter(HITLDetail.map_index == 4).update({"run_id": "kept"})
+    session.query(HITLRequest).filter(HITLRequest.map_index == 4).update({"run_id": "kept"})
 delete_run()
 with create_session() as session:
     session.add(DagRun(dag_id="r", run_id="kept", run_type=DagRunType.MANUAL, run_after=timezone.utcnow(),

@@ -20,7 +20,7 @@ SEED = """
 import json
 from datetime import timedelta
 from airflow import settings
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.models.dagrun import DagRun
 from airflow.utils import timezone
 from airflow.utils.session import create_session
@@ -28,12 +28,12 @@ from airflow.utils.types import DagRunType
 settings.configure_orm()
 now = timezone.utcnow()
 def request(run_id, task_id, status, age_days, **extra):
-    return HITLDetail(ti_id=f"{run_id}-{task_id}", dag_id="d", run_id=run_id, task_id=task_id, map_index=-1,
+    return HITLRequest(ti_id=f"{run_id}-{task_id}", dag_id="d", run_id=run_id, task_id=task_id, map_index=-1,
                       try_number=1, subject="s", options=["OK"], multiple=False, params={}, assigned_users=[],
                       assigned_groups=[], created_at=now - timedelta(days=age_days),
                       deferred_at=now - timedelta(days=age_days), status=status, override=False, **extra)
 with create_session() as session:
-    session.query(HITLDetail).delete()
+    session.query(HITLRequest).delete()
     session.query(DagRun).filter(DagRun.dag_id == "d").delete()
 with create_session() as session:
     for run_id in ("kept", "deleted"):
@@ -51,11 +51,11 @@ with create_session() as session:
 REMAINING = """
 import json
 from airflow import settings
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.utils.session import create_session
 settings.configure_orm()
 with create_session() as session:
-    print(json.dumps(sorted(f"{r.run_id}.{r.task_id}" for r in session.query(HITLDetail))))
+    print(json.dumps(sorted(f"{r.run_id}.{r.task_id}" for r in session.query(HITLRequest))))
 """
 
 

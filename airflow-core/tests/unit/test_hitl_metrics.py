@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.services import metrics
 
 CREATED = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -33,7 +33,7 @@ def stats(monkeypatch):
 def a_request(**fields):
     values = {"dag_id": "d", "created_at": CREATED, "status": HITLStatus.PENDING.value}
     values.update(fields)
-    return HITLDetail(**values)
+    return HITLRequest(**values)
 
 
 def test_a_new_request_is_counted_per_dag(stats):

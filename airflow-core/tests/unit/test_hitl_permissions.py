@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from airflow.api_fastapi.auth.managers.models.resource_details import ConfigurationDetails
 from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
 from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-from airflow.hitl.models import HITLDetail, HITLGroup, HITLGroupMember
+from airflow.hitl.models import HITLGroup, HITLGroupMember, HITLRequest
 from airflow.hitl.models.base import metadata
 from airflow.hitl.services import permissions
 from airflow.hitl.services.permissions import Decision, decide_responder, is_admin, user_roles
@@ -75,8 +75,8 @@ def session() -> Iterator[Session]:
 EDIT_CONFIGURATION = ("can_edit", "Configurations")
 
 
-def request_for_alice() -> HITLDetail:
-    return HITLDetail(dag_id="budget", assigned_users=[{"id": "alice", "name": "Alice"}], assigned_groups=[])
+def request_for_alice() -> HITLRequest:
+    return HITLRequest(dag_id="budget", assigned_users=[{"id": "alice", "name": "Alice"}], assigned_groups=[])
 
 
 class TestIsAdminAsksTheAuthManager:

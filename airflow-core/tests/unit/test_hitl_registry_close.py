@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from airflow.hitl.events import response_event, timeout_event
-from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.services.registry import close_request
 from airflow.utils.state import TaskInstanceState
 
@@ -16,7 +16,7 @@ SNAPSHOT = {"options": ["Approve", "Reject"], "multiple": False, "params": {}}
 
 
 def pending_request():
-    return HITLDetail(
+    return HITLRequest(
         dag_id="d",
         run_id="r",
         task_id="t",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.hitl.services.retention import ExportedRequest
 
 PARAMS = {
@@ -14,8 +14,8 @@ PARAMS = {
 }
 
 
-def answered_row() -> HITLDetail:
-    return HITLDetail(
+def answered_row() -> HITLRequest:
+    return HITLRequest(
         dag_id="release",
         run_id="r1",
         task_id="approve",

@@ -19,7 +19,7 @@ from airflow.api_fastapi.common.parameters import (
 )
 from airflow.configuration import conf
 from airflow.hitl.api.datamodels.text import NUL_MESSAGE, has_nul
-from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.request import PRINCIPAL_MAX_LENGTH, PRINCIPAL_PATTERNS, principal_rule
 
 
@@ -73,17 +73,19 @@ QueryLimit = Annotated[LimitFilter, Depends(_limit)]
 QueryOffset = Annotated[OffsetFilter, Depends(_offset)]
 
 QueryDagIdPattern = Annotated[
-    _SearchParam, Depends(search_param_factory(HITLDetail.dag_id, "dag_id_pattern"))
+    _SearchParam, Depends(search_param_factory(HITLRequest.dag_id, "dag_id_pattern"))
 ]
 QueryTaskIdPattern = Annotated[
-    _SearchParam, Depends(search_param_factory(HITLDetail.task_id, "task_id_pattern"))
+    _SearchParam, Depends(search_param_factory(HITLRequest.task_id, "task_id_pattern"))
 ]
 QuerySubjectSearch = Annotated[
-    _SearchParam, Depends(search_param_factory(HITLDetail.subject, "subject_search"))
+    _SearchParam, Depends(search_param_factory(HITLRequest.subject, "subject_search"))
 ]
-QueryBodySearch = Annotated[_SearchParam, Depends(search_param_factory(HITLDetail.body, "body_search"))]
-QueryCreatedAtRange = Annotated[RangeFilter, Depends(datetime_range_filter_factory("created_at", HITLDetail))]
-QueryDeadlineRange = Annotated[RangeFilter, Depends(datetime_range_filter_factory("deadline", HITLDetail))]
+QueryBodySearch = Annotated[_SearchParam, Depends(search_param_factory(HITLRequest.body, "body_search"))]
+QueryCreatedAtRange = Annotated[
+    RangeFilter, Depends(datetime_range_filter_factory("created_at", HITLRequest))
+]
+QueryDeadlineRange = Annotated[RangeFilter, Depends(datetime_range_filter_factory("deadline", HITLRequest))]
 QueryStatus = Annotated[
     list[HITLStatus] | None, Query(alias="status", description="pending, responded, timed_out, cancelled")
 ]
@@ -92,7 +94,7 @@ QueryHITLSort = Annotated[
     Depends(
         SortParam(
             ["created_at", "deadline", "responded_at", "dag_id", "task_id", "run_id", "status", "subject"],
-            HITLDetail,
+            HITLRequest,
             {"dag_run_id": "run_id"},
         ).dynamic_depends(default="-created_at")
     ),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from airflow.hitl.models.base import Base, metadata
-from airflow.hitl.models.hitl_detail import (
+from airflow.hitl.models.hitl_request import (
     HITLAssignee,
-    HITLDetail,
     HITLGroup,
     HITLGroupMember,
     HITLLease,
     HITLLinkToken,
+    HITLRequest,
     HITLStatus,
     ResponseChannel,
 )
@@ -17,11 +17,11 @@ from airflow.hitl.models.hitl_detail import (
 __all__ = [
     "Base",
     "HITLAssignee",
-    "HITLDetail",
     "HITLGroup",
     "HITLGroupMember",
     "HITLLease",
     "HITLLinkToken",
+    "HITLRequest",
     "HITLStatus",
     "ResponseChannel",
     "metadata",

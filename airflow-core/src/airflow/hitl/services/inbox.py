@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, func, or_, select
 
-from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus
+from airflow.hitl.models import HITLAssignee, HITLRequest, HITLStatus
 from airflow.hitl.services.permissions import groups_of
 
 if TYPE_CHECKING:
@@ -25,12 +25,12 @@ def assigned_to(user_id: str, groups: Collection[str]) -> ColumnElement[Any]:
         principal = or_(
             principal, and_(HITLAssignee.kind == "group", HITLAssignee.principal.in_(sorted(groups)))
         )
-    return exists().where(HITLAssignee.request_id == HITLDetail.id, principal)
+    return exists().where(HITLAssignee.request_id == HITLRequest.id, principal)
 
 
 def assigned_to_group(group: str) -> ColumnElement[Any]:
     return exists().where(
-        HITLAssignee.request_id == HITLDetail.id,
+        HITLAssignee.request_id == HITLRequest.id,
         HITLAssignee.kind == "group",
         HITLAssignee.principal == group,
     )
@@ -54,7 +54,7 @@ def waiting_for_user(
     # (status, has_assignees, dag_id) instead of a subplan per pending request.
     return or_(
         assigned_to_user(session, user),
-        and_(HITLDetail.has_assignees.is_(False), HITLDetail.dag_id.in_(sorted(editable_dag_ids))),
+        and_(HITLRequest.has_assignees.is_(False), HITLRequest.dag_id.in_(sorted(editable_dag_ids))),
     )
 
 
@@ -63,18 +63,18 @@ def count_by_status(
 ) -> dict[str, int]:
     """How many requests of the given DAGs are in each status, and how many wait for ``user``."""
     counts = {status.value: 0 for status in HITLStatus}
-    readable = HITLDetail.dag_id.in_(sorted(dag_ids))
+    readable = HITLRequest.dag_id.in_(sorted(dag_ids))
     for status, number in session.execute(
-        select(HITLDetail.status, func.count()).where(readable).group_by(HITLDetail.status)
+        select(HITLRequest.status, func.count()).where(readable).group_by(HITLRequest.status)
     ):
         counts[status] = number
     counts["pending_for_me"] = (
         session.scalar(
             select(func.count())
-            .select_from(HITLDetail)
+            .select_from(HITLRequest)
             .where(
                 readable,
-                HITLDetail.status == HITLStatus.PENDING.value,
+                HITLRequest.status == HITLStatus.PENDING.value,
                 waiting_for_user(session, user, editable_dag_ids),
             )
         )

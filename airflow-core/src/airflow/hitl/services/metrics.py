@@ -16,30 +16,30 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.stats import Stats
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-def request_created(row: HITLDetail) -> None:
+def request_created(row: HITLRequest) -> None:
     Stats.incr("hitl.requests_created", tags={"dag_id": row.dag_id})
 
 
-def request_answered(row: HITLDetail) -> None:
+def request_answered(row: HITLRequest) -> None:
     Stats.incr("hitl.responses", tags={"dag_id": row.dag_id, "channel": row.response_channel or ""})
     if row.responded_at is not None:
         Stats.timing("hitl.time_to_response", row.responded_at - row.created_at, tags={"dag_id": row.dag_id})
 
 
-def request_closed(row: HITLDetail) -> None:
+def request_closed(row: HITLRequest) -> None:
     name = "hitl.timeouts" if row.status == HITLStatus.TIMED_OUT.value else "hitl.cancelled"
     Stats.incr(name, tags={"dag_id": row.dag_id})
 
 
 def pending_gauge(session: Session) -> None:
     pending = session.scalar(
-        select(func.count()).select_from(HITLDetail).where(HITLDetail.status == HITLStatus.PENDING.value)
+        select(func.count()).select_from(HITLRequest).where(HITLRequest.status == HITLStatus.PENDING.value)
     )
     Stats.gauge("hitl.pending", pending or 0)

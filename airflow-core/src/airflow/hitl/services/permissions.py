@@ -14,7 +14,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import (
     DagDetails,
 )
 from airflow.hitl.config import SECTION
-from airflow.hitl.models import HITLDetail, HITLGroup, HITLGroupMember
+from airflow.hitl.models import HITLGroup, HITLGroupMember, HITLRequest
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -99,7 +99,7 @@ def can_access_dag(user: BaseUser, dag_id: str, method: Any) -> bool:
     )
 
 
-def decide_responder(session: Session, user: BaseUser, row: HITLDetail) -> Decision:
+def decide_responder(session: Session, user: BaseUser, row: HITLRequest) -> Decision:
     """
     Assigned requests: assigned users and members of assigned groups, who need only read access
     to the DAG. Unassigned requests: users who may edit the DAG's task instances. HITL admins

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from airflow.hitl.models import HITLDetail, HITLLinkToken
+from airflow.hitl.models import HITLLinkToken, HITLRequest
 from airflow.hitl.prepared_links import LinkRegistration, LinkTarget, registration_of
 from airflow.utils import timezone as airflow_timezone
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def register_link_tokens(session: Session, row: HITLDetail, trigger_kwargs: Mapping[str, Any]) -> int:
+def register_link_tokens(session: Session, row: HITLRequest, trigger_kwargs: Mapping[str, Any]) -> int:
     """
     Store the digests of the links the task try made (``trigger_kwargs["links"]``) for ``row``.
 
@@ -56,7 +56,7 @@ def register_link_tokens(session: Session, row: HITLDetail, trigger_kwargs: Mapp
     return len(tokens)
 
 
-def _token_row(row: HITLDetail, link: LinkRegistration, now: datetime) -> HITLLinkToken:
+def _token_row(row: HITLRequest, link: LinkRegistration, now: datetime) -> HITLLinkToken:
     return HITLLinkToken(
         request_id=row.id,
         token_hash=link["digest"],
@@ -70,7 +70,7 @@ def _token_row(row: HITLDetail, link: LinkRegistration, now: datetime) -> HITLLi
     )
 
 
-def link_mismatch(target: LinkTarget, token: HITLLinkToken, request: HITLDetail) -> str | None:
+def link_mismatch(target: LinkTarget, token: HITLLinkToken, request: HITLRequest) -> str | None:
     """
     Why a stored digest does not belong to the link's fields (None when it does).
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from airflow.hitl.models import HITLDetail, HITLLinkToken, HITLStatus, ResponseChannel
+from airflow.hitl.models import HITLLinkToken, HITLRequest, HITLStatus, ResponseChannel
 from airflow.hitl.prepared_links import ACTION_OPEN, InvalidLink, LinkTarget, PreparedLink, request_view_path
 from airflow.hitl.services.errors import (
     HITLServiceError,
@@ -70,7 +70,7 @@ class LinkUse:
     outcome: str  # opened, answered or confirm
     title: str
     message: str
-    request: HITLDetail
+    request: HITLRequest
     redirect: str | None = None
 
 
@@ -95,7 +95,9 @@ class LinkRefused(HITLServiceError):
 
     outcome = REFUSED
 
-    def __init__(self, status_code: int, title: str, message: str, request: HITLDetail | None = None) -> None:
+    def __init__(
+        self, status_code: int, title: str, message: str, request: HITLRequest | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.title = title
@@ -144,8 +146,8 @@ def use_link(
     target = link.target
     sync_task(session, target.task)  # registers a just-deferred request and its links
     found = session.execute(
-        select(HITLLinkToken, HITLDetail)
-        .join(HITLDetail, HITLLinkToken.request_id == HITLDetail.id)
+        select(HITLLinkToken, HITLRequest)
+        .join(HITLRequest, HITLLinkToken.request_id == HITLRequest.id)
         .where(HITLLinkToken.token_hash == link.digest)
     ).first()
     if found is None:
@@ -226,7 +228,7 @@ def _still_asking(session: Session, target: LinkTarget) -> bool:
 
 
 def _answer(
-    session: Session, link: PreparedLink, token: HITLLinkToken, request: HITLDetail, user: BaseUser
+    session: Session, link: PreparedLink, token: HITLLinkToken, request: HITLRequest, user: BaseUser
 ) -> LinkUse:
     target = link.target
     try:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from airflow.hitl.events import REQUEST_XCOM_KEY
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.hitl.services.registry import close_ended_requests, new_request_row, same_task
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.taskinstancehistory import TaskInstanceHistory as TIH
@@ -97,9 +97,9 @@ def _asked(found: Any) -> dict[str, Any] | None:
 def _registered(session: Session, task_try: dict[str, Any]) -> bool:
     return (
         session.scalar(
-            select(HITLDetail.id).where(
-                same_task(SimpleNamespace(**task_try), HITLDetail),
-                HITLDetail.try_number == task_try["try_number"],
+            select(HITLRequest.id).where(
+                same_task(SimpleNamespace(**task_try), HITLRequest),
+                HITLRequest.try_number == task_try["try_number"],
             )
         )
         is not None

@@ -1,4 +1,4 @@
-"""The registry: deferred HITL task tries become ``HITLDetail`` rows, and rows are closed when their
+"""The registry: deferred HITL task tries become ``HITLRequest`` rows, and rows are closed when their
 task try stops waiting.
 
 Core Airflow already stores every deferred task's trigger (class path and kwargs, which carry the
@@ -16,7 +16,7 @@ from sqlalchemy import String, and_, cast, delete, exists, or_, select, tuple_, 
 from sqlalchemy.exc import IntegrityError
 
 from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
-from airflow.hitl.models import HITLAssignee, HITLDetail, HITLStatus, ResponseChannel
+from airflow.hitl.models import HITLAssignee, HITLRequest, HITLStatus, ResponseChannel
 from airflow.hitl.services import metrics
 from airflow.hitl.services.prepared_link_tokens import register_link_tokens
 from airflow.models.log import Log
@@ -62,9 +62,9 @@ def _of_task(columns: Sequence[Any], task: TaskKey) -> ColumnElement[bool]:
 
 def register_new_requests(
     session: Session, *, task: TaskKey | None = None, after_trigger_id: int | None = None
-) -> list[HITLDetail]:
+) -> list[HITLRequest]:
     """
-    Create a ``HITLDetail`` for every deferred HITL task try that has none yet; returns the new rows.
+    Create a ``HITLRequest`` for every deferred HITL task try that has none yet; returns the new rows.
 
     :param task: only this task's tries (the answering paths).
     :param after_trigger_id: only tries deferred on triggers with a greater id (the lifecycle's
@@ -86,11 +86,11 @@ def register_new_requests(
         .where(TI.state == TaskInstanceState.DEFERRED, Trigger.classpath == TRIGGER_CLASSPATH)
         .where(
             ~exists().where(
-                same_task(HITLDetail),
-                HITLDetail.try_number == TI.try_number,
+                same_task(HITLRequest),
+                HITLRequest.try_number == TI.try_number,
                 # A request of the same try with another task instance id belongs to a DAG run
                 # that was deleted and created again under the same run id (removed below).
-                HITLDetail.ti_id == cast(TI.id, String),
+                HITLRequest.ti_id == cast(TI.id, String),
             )
         )
     )
@@ -126,11 +126,11 @@ def register_new_requests(
     return [row for row, _ in registered]
 
 
-def _row_for(trigger_kwargs: Mapping[str, Any], task_try: Mapping[str, Any]) -> HITLDetail:
+def _row_for(trigger_kwargs: Mapping[str, Any], task_try: Mapping[str, Any]) -> HITLRequest:
     return new_request_row(trigger_kwargs["request"], deadline=trigger_kwargs.get("deadline"), **task_try)
 
 
-def _register_one(session: Session, row: HITLDetail) -> HITLDetail | None:
+def _register_one(session: Session, row: HITLRequest) -> HITLRequest | None:
     """``row`` added in a savepoint of its own; None when another server registered that try first."""
     try:
         with session.begin_nested():
@@ -156,17 +156,17 @@ def _remove_requests_of_recreated_runs(session: Session, runs: set[tuple[str, st
     for start in range(0, len(ordered), _RUNS_CHUNK):
         chunk = ordered[start : start + _RUNS_CHUNK]
         removed = session.execute(
-            delete(HITLDetail)
+            delete(HITLRequest)
             .where(
                 or_(
                     *(
-                        and_(HITLDetail.dag_id == dag_id, HITLDetail.run_id == run_id)
+                        and_(HITLRequest.dag_id == dag_id, HITLRequest.run_id == run_id)
                         for dag_id, run_id in chunk
                     )
                 ),
-                ~exists().where(same_task(HITLDetail), cast(TI.id, String) == HITLDetail.ti_id),
+                ~exists().where(same_task(HITLRequest), cast(TI.id, String) == HITLRequest.ti_id),
                 ~exists().where(
-                    same_task(HITLDetail, TIH), cast(TIH.task_instance_id, String) == HITLDetail.ti_id
+                    same_task(HITLRequest, TIH), cast(TIH.task_instance_id, String) == HITLRequest.ti_id
                 ),
             )
             .execution_options(synchronize_session="fetch")
@@ -190,12 +190,12 @@ def new_request_row(
     try_number: int,
     trigger_id: int | None,
     deferred_at: datetime,
-) -> HITLDetail:
+) -> HITLRequest:
     """A new pending request of one task try, from the request its operator built."""
     assigned_users = list(request.get("assigned_users") or [])
     assigned_groups = list(request.get("assigned_groups") or [])
     principals = {("user", str(u["id"])) for u in assigned_users} | {("group", g) for g in assigned_groups}
-    row = HITLDetail(
+    row = HITLRequest(
         ti_id=ti_id,
         dag_id=dag_id,
         run_id=run_id,
@@ -229,7 +229,7 @@ def new_request_row(
 
 def _open() -> ColumnElement[bool]:
     """Requests whose task may still need them: pending, or answered and not yet resumed."""
-    return or_(HITLDetail.status == HITLStatus.PENDING.value, HITLDetail.resume_due_at.is_not(None))
+    return or_(HITLRequest.status == HITLStatus.PENDING.value, HITLRequest.resume_due_at.is_not(None))
 
 
 def ended_request_ids(
@@ -250,27 +250,27 @@ def ended_request_ids(
     retry that keeps its id (a scheduler-failed queued task) has a new try number.
     """
     still_waiting = exists().where(
-        TI.id == cast(HITLDetail.ti_id, TI.id.type),
+        TI.id == cast(HITLRequest.ti_id, TI.id.type),
         TI.state == TaskInstanceState.DEFERRED,
-        TI.try_number == HITLDetail.try_number,
+        TI.try_number == HITLRequest.try_number,
     )
-    query = select(HITLDetail.id).where(~still_waiting)
+    query = select(HITLRequest.id).where(~still_waiting)
     if deadline_between is not None:
         start, end = deadline_between
         query = query.where(
-            HITLDetail.status == HITLStatus.PENDING.value,
-            HITLDetail.deadline >= start,
-            HITLDetail.deadline <= end,
+            HITLRequest.status == HITLStatus.PENDING.value,
+            HITLRequest.deadline >= start,
+            HITLRequest.deadline <= end,
         )
     else:
         query = query.where(_open())
     if task is not None:
-        key = (HITLDetail.dag_id, HITLDetail.run_id, HITLDetail.task_id, HITLDetail.map_index)
+        key = (HITLRequest.dag_id, HITLRequest.run_id, HITLRequest.task_id, HITLRequest.map_index)
         query = query.where(_of_task(key, task))
     return list(session.scalars(query))
 
 
-def close_ended_requests(session: Session, ids: Sequence[int]) -> list[HITLDetail]:
+def close_ended_requests(session: Session, ids: Sequence[int]) -> list[HITLRequest]:
     """
     Record how each of the requests ``ids`` ended (timed out or cancelled), from its task try's
     state and resume kwargs; returns the rows this call closed.
@@ -283,9 +283,9 @@ def close_ended_requests(session: Session, ids: Sequence[int]) -> list[HITLDetai
         # The task instance by its primary key (the id the try had): joining by the natural key let
         # PostgreSQL scan every task instance of a run per request (thousands of mapped tasks).
         query = (
-            select(HITLDetail, TI.state, TI.try_number, TI.next_kwargs)
-            .outerjoin(TI, TI.id == cast(HITLDetail.ti_id, TI.id.type))
-            .where(HITLDetail.id.in_(ids[start : start + _CHUNK]), _open())
+            select(HITLRequest, TI.state, TI.try_number, TI.next_kwargs)
+            .outerjoin(TI, TI.id == cast(HITLRequest.ti_id, TI.id.type))
+            .where(HITLRequest.id.in_(ids[start : start + _CHUNK]), _open())
         )
         for row, ti_state, ti_try, next_kwargs in session.execute(query).all():
             if ti_try != row.try_number:
@@ -295,9 +295,11 @@ def close_ended_requests(session: Session, ids: Sequence[int]) -> list[HITLDetai
             read_status = row.status
             values = close_request(row, ti_state, next_kwargs)
             updated = session.execute(
-                update(HITLDetail)
+                update(HITLRequest)
                 .where(
-                    HITLDetail.id == row.id, HITLDetail.status == read_status, HITLDetail.resumed_at.is_(None)
+                    HITLRequest.id == row.id,
+                    HITLRequest.status == read_status,
+                    HITLRequest.resumed_at.is_(None),
                 )
                 .values(**values)
                 .execution_options(synchronize_session=False)
@@ -314,7 +316,7 @@ def close_ended_requests(session: Session, ids: Sequence[int]) -> list[HITLDetai
 _CHUNK = 500  # ids per IN (...) list
 
 
-def _audit_close(session: Session, row: HITLDetail) -> None:
+def _audit_close(session: Session, row: HITLRequest) -> None:
     """Airflow's audit log (``Log``): a request ended without a person's answer."""
     extra: dict[str, Any] = {"status": row.status, "try_number": row.try_number}
     if row.status == HITLStatus.TIMED_OUT.value:
@@ -336,7 +338,7 @@ def _audit_close(session: Session, row: HITLDetail) -> None:
     )
 
 
-def _try_outcome(session: Session, row: HITLDetail) -> tuple[str | None, dict | None]:
+def _try_outcome(session: Session, row: HITLRequest) -> tuple[str | None, dict | None]:
     """State and resume kwargs of an earlier try, from Airflow's task instance history."""
     found = session.execute(
         select(TIH.state, TIH.next_kwargs).where(same_task(row, TIH), TIH.try_number == row.try_number)
@@ -345,7 +347,7 @@ def _try_outcome(session: Session, row: HITLDetail) -> tuple[str | None, dict | 
 
 
 def close_request(
-    row: HITLDetail, ti_state: str | None, next_kwargs: Mapping[str, Any] | None
+    row: HITLRequest, ti_state: str | None, next_kwargs: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """
     Decide how an open request ended, from its task try's state and resume kwargs; sets the outcome

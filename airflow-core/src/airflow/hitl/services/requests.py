@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.hitl.services.errors import RequestNotFound
 from airflow.hitl.services.registry import (
     TaskKey,
@@ -32,18 +32,18 @@ def sync_task(session: Session, task: TaskKey) -> None:
         close_ended_requests(session, ended)
 
 
-def get_request(session: Session, task: TaskKey, try_number: int | None = None) -> HITLDetail:
+def get_request(session: Session, task: TaskKey, try_number: int | None = None) -> HITLRequest:
     """The request of ``task``'s latest try (or of ``try_number``); 404 when there is none."""
     dag_id, run_id, task_id, map_index = task
-    query = select(HITLDetail).where(
-        HITLDetail.dag_id == dag_id,
-        HITLDetail.run_id == run_id,
-        HITLDetail.task_id == task_id,
-        HITLDetail.map_index == map_index,
+    query = select(HITLRequest).where(
+        HITLRequest.dag_id == dag_id,
+        HITLRequest.run_id == run_id,
+        HITLRequest.task_id == task_id,
+        HITLRequest.map_index == map_index,
     )
     if try_number is not None:
-        query = query.where(HITLDetail.try_number == try_number)
-    row = session.scalars(query.order_by(HITLDetail.try_number.desc()).limit(1)).one_or_none()
+        query = query.where(HITLRequest.try_number == try_number)
+    row = session.scalars(query.order_by(HITLRequest.try_number.desc()).limit(1)).one_or_none()
     if row is None:
         which = f" try {try_number}" if try_number is not None else ""
         raise RequestNotFound(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from airflow.hitl.config import get_settings
-from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.request import mask_params, validate_answer
 from airflow.hitl.services import metrics
 from airflow.hitl.services.errors import InvalidOptions, InvalidParams, NotAllowed, RequestClosed
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def closed_reason(row: HITLDetail) -> str:
+def closed_reason(row: HITLRequest) -> str:
     """Why a request takes no (more) answers, in words a responder can act on."""
     if row.status == HITLStatus.RESPONDED.value:
         who = row.responded_by_user["name"] if row.responded_by_user else "someone"
@@ -42,7 +42,7 @@ def closed_reason(row: HITLDetail) -> str:
     return f"expired: its deadline {row.deadline.isoformat()} has passed" if row.deadline else "closed"
 
 
-def may_answer_now(session: Session, user: BaseUser, row: HITLDetail) -> Decision:
+def may_answer_now(session: Session, user: BaseUser, row: HITLRequest) -> Decision:
     """Whether ``user`` could answer ``row`` now; the reason says why not (closed, or not allowed)."""
     deadline_passed = row.deadline is not None and timezone.utcnow() >= row.deadline
     if row.status != HITLStatus.PENDING.value or deadline_passed:
@@ -60,7 +60,7 @@ def respond_to_request(
     channel: str,
     try_number: int | None = None,
     allow_override: bool = True,
-) -> HITLDetail:
+) -> HITLRequest:
     """
     Record ``user``'s answer to the latest request of ``task`` and resume the task.
 
@@ -120,8 +120,8 @@ def respond_to_request(
             f"{row.deadline.isoformat()} comes too soon after that to be sure the answer reaches it"
         )
     recorded = session.execute(
-        update(HITLDetail)
-        .where(HITLDetail.id == row.id, HITLDetail.status == HITLStatus.PENDING.value)
+        update(HITLRequest)
+        .where(HITLRequest.id == row.id, HITLRequest.status == HITLStatus.PENDING.value)
         .values(
             status=HITLStatus.RESPONDED.value,
             responded_at=now,
@@ -155,7 +155,7 @@ def _takeover_time() -> timedelta:
     return timedelta(seconds=settings.lifecycle_lease_seconds + 2 * settings.lifecycle_interval)
 
 
-def _audit(session: Session, row: HITLDetail, user: BaseUser) -> None:
+def _audit(session: Session, row: HITLRequest, user: BaseUser) -> None:
     """Airflow's audit log (``Log``): who answered what, through which channel."""
     extra = {
         "chosen_options": row.chosen_options,

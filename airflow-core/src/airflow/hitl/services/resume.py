@@ -1,6 +1,6 @@
 """Resume a waiting task with its recorded answer, exactly once, through core's resume path.
 
-An answer is first recorded (``HITLDetail.status = responded``). The task is resumed with
+An answer is first recorded (``HITLRequest.status = responded``). The task is resumed with
 ``Trigger.submit_event`` in a transaction that holds the task instance's row lock and claims the
 request (``resumed_at`` from NULL to now in a conditional UPDATE), so however many API servers try,
 the event is submitted once. When the answer comes very soon after the deferral, the resume waits
@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from airflow.hitl.config import get_settings
 from airflow.hitl.events import response_event
-from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.services.registry import close_ended_requests, same_task
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.trigger import Trigger
@@ -34,18 +34,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def resume_due_at(row: HITLDetail) -> datetime:
+def resume_due_at(row: HITLRequest) -> datetime:
     """The earliest moment the task may be resumed (the settle time after its deferral)."""
     return row.deferred_at + timedelta(seconds=get_settings().resume_settle_seconds)
 
 
-def lock_task_instance(session: Session, row: HITLDetail) -> TI | None:
+def lock_task_instance(session: Session, row: HITLRequest) -> TI | None:
     """The task instance of ``row``'s task, row-locked for the rest of the transaction."""
     query = select(TI).where(same_task(row))
     return session.scalars(with_row_locks(query, of=TI, session=session)).one_or_none()
 
 
-def resume_task(session: Session, row: HITLDetail, ti: TI | None) -> bool:
+def resume_task(session: Session, row: HITLRequest, ti: TI | None) -> bool:
     """
     Resume ``row``'s task with its recorded answer; ``ti`` must be locked by the caller.
 
@@ -66,8 +66,8 @@ def resume_task(session: Session, row: HITLDetail, ti: TI | None) -> bool:
         close_ended_requests(session, [row.id])
         return False
     claimed = session.execute(
-        update(HITLDetail)
-        .where(HITLDetail.id == row.id, HITLDetail.resumed_at.is_(None))
+        update(HITLRequest)
+        .where(HITLRequest.id == row.id, HITLRequest.resumed_at.is_(None))
         .values(resumed_at=timezone.utcnow(), resume_due_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -92,7 +92,7 @@ def resume_due_requests(session: Session, now: datetime | None = None) -> int:
     """Resume every answered request whose settle time has passed (an index range on ``resume_due_at``)."""
     now = now or timezone.utcnow()
     due_ids = session.scalars(
-        select(HITLDetail.id).where(HITLDetail.resume_due_at.is_not(None), HITLDetail.resume_due_at <= now)
+        select(HITLRequest.id).where(HITLRequest.resume_due_at.is_not(None), HITLRequest.resume_due_at <= now)
     ).all()
     resumed = 0
     for request_id in due_ids:
@@ -102,7 +102,7 @@ def resume_due_requests(session: Session, now: datetime | None = None) -> int:
 
 def resume_request_by_id(session: Session, request_id: int) -> bool:
     """Resume one answered request's task if nobody has yet (locks its task instance first)."""
-    row = session.get(HITLDetail, request_id)
+    row = session.get(HITLRequest, request_id)
     if row is None or row.resumed_at is not None or row.status != HITLStatus.RESPONDED.value:
         return False
     ti = lock_task_instance(session, row)

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import delete, exists, select
 
-from airflow.hitl.models import HITLDetail, HITLStatus
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.request import mask_param_defaults, mask_params
 from airflow.hitl.services import metrics
 from airflow.models.dagrun import DagRun
@@ -74,7 +74,7 @@ class ExportedRequest(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _masked(cls, row: Any) -> Any:
-        if isinstance(row, HITLDetail):
+        if isinstance(row, HITLRequest):
             fields = {name: getattr(row, name) for name in cls.model_fields}
             fields["params"] = mask_param_defaults(row.params or {})
             fields["params_input"] = mask_params(row.params or {}, row.params_input)
@@ -99,7 +99,7 @@ def purge_requests(
     result.orphaned = _purge(session, run_gone(), export, dry_run)
     if older_than is not None:
         cutoff = (now or timezone.utcnow()) - older_than
-        old = (HITLDetail.created_at < cutoff) & (HITLDetail.status != HITLStatus.PENDING.value)
+        old = (HITLRequest.created_at < cutoff) & (HITLRequest.status != HITLStatus.PENDING.value)
         result.expired = _purge(session, old, export, dry_run)
     return result
 
@@ -111,7 +111,7 @@ def remove_requests_of_deleted_runs(session: Session) -> int:
     with the caller's transaction.
     """
     removed = session.execute(
-        delete(HITLDetail).where(run_gone()).execution_options(synchronize_session=False)
+        delete(HITLRequest).where(run_gone()).execution_options(synchronize_session=False)
     ).rowcount
     if removed:
         log.info("Removed %d requests of deleted DAG runs", removed)
@@ -121,7 +121,7 @@ def remove_requests_of_deleted_runs(session: Session) -> int:
 
 def run_gone() -> Any:
     """SQL condition: the request's DAG run no longer exists."""
-    return ~exists().where(DagRun.dag_id == HITLDetail.dag_id, DagRun.run_id == HITLDetail.run_id)
+    return ~exists().where(DagRun.dag_id == HITLRequest.dag_id, DagRun.run_id == HITLRequest.run_id)
 
 
 def _purge(session: Session, condition: Any, export: IO[str] | None, dry_run: bool) -> int:
@@ -129,7 +129,10 @@ def _purge(session: Session, condition: Any, export: IO[str] | None, dry_run: bo
     last_id = 0
     while True:
         rows = session.scalars(
-            select(HITLDetail).where(condition, HITLDetail.id > last_id).order_by(HITLDetail.id).limit(BATCH)
+            select(HITLRequest)
+            .where(condition, HITLRequest.id > last_id)
+            .order_by(HITLRequest.id)
+            .limit(BATCH)
         ).all()
         if not rows:
             return removed
@@ -140,8 +143,8 @@ def _purge(session: Session, condition: Any, export: IO[str] | None, dry_run: bo
         removed += len(rows)
         if not dry_run:
             session.execute(
-                delete(HITLDetail)
-                .where(HITLDetail.id.in_([r.id for r in rows]))
+                delete(HITLRequest)
+                .where(HITLRequest.id.in_([r.id for r in rows]))
                 .execution_options(synchronize_session=False)
             )
             session.commit()

@@ -15,9 +15,7 @@ from airflow.api_fastapi.common.router import AirflowRouter
 from airflow.api_fastapi.core_api.openapi.exceptions import create_openapi_http_exception_doc
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
 from airflow.hitl.api.datamodels.hitl_details import (
-    HITLDetail as HITLDetailBody,
-)
-from airflow.hitl.api.datamodels.hitl_details import (
+    HITLDetail,
     HITLDetailCollection,
     HITLDetailResponse,
     ReaderContext,
@@ -39,7 +37,7 @@ from airflow.hitl.api.parameters import (
     refuse_nul_in_url,
 )
 from airflow.hitl.api.security import ReadableDagIdsDep, editable_dag_ids
-from airflow.hitl.models import HITLDetail
+from airflow.hitl.models import HITLRequest
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user, waiting_for_user
 from airflow.hitl.services.registry import TaskKey, same_task
 from airflow.hitl.services.requests import get_request
@@ -61,20 +59,20 @@ ALL = "~"
 AnswerChannel = Literal["api", "ui", "cli"]
 
 
-def read_as(user: BaseUser, row: HITLDetail, ti_state: Any) -> HITLDetailBody:
+def read_as(user: BaseUser, row: HITLRequest, ti_state: Any) -> HITLDetail:
     """The API shape of a stored request, masked for ``user`` (see ``RequestForReader``)."""
     context: ReaderContext = {"reader_id": str(user.get_id()), "ti_state": ti_state}
-    return HITLDetailBody.model_validate(row, context=context)
+    return HITLDetail.model_validate(row, context=context)
 
 
 def with_ti_state():
     """Requests joined with the state of the task instance, when it is still on the same try."""
-    return select(HITLDetail, TI.state).outerjoin(
-        TI, (same_task(HITLDetail)) & (TI.try_number == HITLDetail.try_number)
+    return select(HITLRequest, TI.state).outerjoin(
+        TI, (same_task(HITLRequest)) & (TI.try_number == HITLRequest.try_number)
     )
 
 
-def read_request(session: Session, task: TaskKey, try_number: int | None, user: BaseUser) -> HITLDetailBody:
+def read_request(session: Session, task: TaskKey, try_number: int | None, user: BaseUser) -> HITLDetail:
     """One request (the latest try's, or ``try_number``'s) with its task state, or 404."""
     row = get_request(session, task, try_number=try_number)
     ti_state = session.scalar(select(TI.state).where(same_task(row), TI.try_number == row.try_number))
@@ -127,15 +125,15 @@ def list_hitl_details(
     # The page's ids first (the filters and the sort read only indexed columns), then the 50 rows
     # with their task state: joining the task instances before the limit cost a lookup per match
     # (10,000 pending: 20-60 ms; see contributing-docs/architecture.md, "Inbox queries").
-    query = select(HITLDetail.id).where(HITLDetail.dag_id.in_(readable_dag_ids))
+    query = select(HITLRequest.id).where(HITLRequest.dag_id.in_(readable_dag_ids))
     if dag_id != ALL:
-        query = query.where(HITLDetail.dag_id == dag_id)
+        query = query.where(HITLRequest.dag_id == dag_id)
     if dag_run_id != ALL:
-        query = query.where(HITLDetail.run_id == dag_run_id)
+        query = query.where(HITLRequest.run_id == dag_run_id)
     if state:
-        query = query.where(HITLDetail.status.in_([s.value for s in state]))
+        query = query.where(HITLRequest.status.in_([s.value for s in state]))
     if task_id:
-        query = query.where(HITLDetail.task_id == task_id)
+        query = query.where(HITLRequest.task_id == task_id)
     if assigned_to_me:
         query = query.where(assigned_to_user(session, user))
     if for_me:
@@ -144,7 +142,7 @@ def list_hitl_details(
     if assigned_group:
         query = query.where(assigned_to_group(assigned_group))
     if responded_by_user_id:
-        query = query.where(HITLDetail.responded_by_id == responded_by_user_id)
+        query = query.where(HITLRequest.responded_by_id == responded_by_user_id)
     query, total = paginated_select(
         statement=query,
         filters=[dag_id_pattern, task_id_pattern, subject_search, body_search, created_at, deadline],
@@ -156,7 +154,7 @@ def list_hitl_details(
     page = list(session.scalars(query))
     found = {
         row.id: (row, ti_state)
-        for row, ti_state in session.execute(with_ti_state().where(HITLDetail.id.in_(page)))
+        for row, ti_state in session.execute(with_ti_state().where(HITLRequest.id.in_(page)))
     }
     return HITLDetailCollection(
         hitl_details=[read_as(user, *found[request_id]) for request_id in page if request_id in found],
@@ -171,7 +169,7 @@ def list_hitl_details(
 )
 def get_hitl_detail(
     dag_id: str, dag_run_id: str, task_id: str, map_index: PathMapIndex, user: GetUserDep, session: SessionDep
-) -> HITLDetailBody:
+) -> HITLDetail:
     """The request of the task instance's latest try."""
     return read_request(session, (dag_id, dag_run_id, task_id, map_index), None, user)
 
@@ -189,7 +187,7 @@ def get_hitl_detail_try(
     try_number: PathTryNumber,
     user: GetUserDep,
     session: SessionDep,
-) -> HITLDetailBody:
+) -> HITLDetail:
     """The request (and answer) of one try of the task instance: earlier tries are kept as history."""
     return read_request(session, (dag_id, dag_run_id, task_id, map_index), try_number, user)
 

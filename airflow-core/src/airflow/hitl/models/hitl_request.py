@@ -1,4 +1,4 @@
-"""The ``HITLDetail`` model: one human-in-the-loop request per task-instance try."""
+"""The ``HITLRequest`` model: one human-in-the-loop request per task-instance try."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class ResponseChannel(str, Enum):
     TIMEOUT = "timeout"
 
 
-class HITLDetail(Base):
+class HITLRequest(Base):
     """
     A request for human input, and its answer, for one try of one task instance.
 
@@ -139,7 +139,7 @@ class HITLDetail(Base):
 
     def __repr__(self) -> str:
         return (
-            f"<HITLDetail {self.dag_id}.{self.task_id} run={self.run_id} "
+            f"<HITLRequest {self.dag_id}.{self.task_id} run={self.run_id} "
             f"map_index={self.map_index} try={self.try_number} status={self.status}>"
         )
 
