@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import os
 import re
 import string
 import threading
@@ -27,7 +28,8 @@ import httpx
 import pytest
 
 from airflow.hitl.prepared_links import PreparedLink
-from tests.system.airflow_stack import SMTP_PORT, on_one_stack, wait_for
+from tests.system import restricted_auth_manager
+from tests.system.airflow_stack import REPO_ROOT, SMTP_PORT, on_one_stack, wait_for
 from tests.system.browser import log_in
 
 if TYPE_CHECKING:
@@ -320,6 +322,45 @@ def test_no_link_answers_as_an_admins_override(stack: AirflowStack, mailbox: Mai
     assert use(stack, mailed.personal["op"]["Approve"], "op").json()["outcome"] == "answered"
     detail = api.get_request(ASSIGNED_DAG, run_id, GATE).json()
     assert (detail["responded_by_user"]["id"], detail["override"]) == ("op", False)
+
+
+@on_one_stack()
+def test_a_user_who_may_not_read_the_dag_learns_nothing_from_a_link(
+    stack: AirflowStack, mailbox: Mailbox
+) -> None:
+    api = stack.client("admin")
+    mailed = mailed_request(api, mailbox)
+    run_id = mailed.run_id
+    assert use(stack, mailed.personal["op"]["Approve"], "op").json()["outcome"] == "answered"
+
+    # An API server of the same stack whose auth manager lets OUTSIDER read no DAG.
+    with stack.extra_api_server(
+        AIRFLOW__CORE__AUTH_MANAGER=restricted_auth_manager.CLASS_PATH,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    ) as url:
+        outsider = {"Authorization": f"Bearer {stack.token(restricted_auth_manager.OUTSIDER)}"}
+        for name, link in [
+            ("used link", mailed.personal["op"]["Approve"]),
+            ("someone else's link", mailed.personal["user"]["Reject"]),
+            ("group link", mailed.group["Reject"]),
+            ("open link", mailed.group["Open"]),
+        ]:
+            refused = httpx.post(
+                link.replace(stack.base_url, url, 1), headers=outsider, json={"confirm": True}
+            )
+            assert refused.status_code == 403, (name, refused.text)
+            body = refused.json()
+            assert (body["title"], body["request"]) == ("You may not see this request", None), name
+            for detail in ("op", "user", "Approve", "Reject", "answered", "assigned", run_id):
+                assert detail not in body["message"], (name, detail, body["message"])
+        # A reader on the same server is told what happened.
+        reader = httpx.post(
+            mailed.personal["op"]["Approve"].replace(stack.base_url, url, 1),
+            headers={"Authorization": f"Bearer {stack.token('viewer')}"},
+            timeout=30,
+        )
+        assert reader.status_code == 403 and reader.json()["title"] == "This link was made for someone else"
+        assert reader.json()["request"]["responded_by"]["id"] == "op"
 
 
 @on_one_stack()
