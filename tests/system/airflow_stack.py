@@ -36,6 +36,9 @@ PG_ADMIN_URL = os.environ.get("HITL_TEST_PG_URL", "postgresql://postgres@127.0.0
 
 # SimpleAuthManager users (name -> role) every stack has.
 USERS = {"admin": "admin", "viewer": "viewer", "user": "user", "op": "op", "alice": "viewer", "bob": "viewer"}
+# Assigned only the quick-action drawer test's request: the drawer shows the first 10 pending for
+# a user, and users with edit access have every unassigned request of the session pending.
+USERS["dora"] = "viewer"
 # Users with edit access who race to answer the same request (first responder wins).
 RACERS = [f"racer{i:02d}" for i in range(1, 51)]
 USERS.update(dict.fromkeys(RACERS, "user"))

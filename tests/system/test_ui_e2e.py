@@ -121,11 +121,11 @@ def test_signing_in_shows_the_nav_entry_with_my_pending_count_and_it_leads_to_th
 def test_a_request_is_answered_from_the_quick_action_drawer_on_airflows_home_page(
     stack: AirflowStack, browser: Browser
 ) -> None:
-    dag_id, task_id, subject = "hitl_ui_approval", "approve_report", "Publish the quarterly report?"
+    dag_id, task_id, subject = "hitl_ui_drawer", "approve_report", "Publish the quarterly report?"
     admin, run_id, _ = start_request(stack, dag_id, task_id)
 
     with browser(viewport=VIEWPORT) as context:
-        page = signed_in_page(context, stack, "op")
+        page = signed_in_page(context, stack, "dora")
         page.get_by_role("link", name="Required Actions").click()
         drawer = page.get_by_role("dialog", name="Pending for me")
         item = drawer.get_by_role("listitem").filter(has_text=run_id)
@@ -140,8 +140,8 @@ def test_a_request_is_answered_from_the_quick_action_drawer_on_airflows_home_pag
         ["Approve"],
         "ui",
     )
-    assert recorded["responded_by_user"]["id"] == "op"
-    assert admin.wait_for_state(dag_id, run_id, "publish", FINISHED)["state"] == "success"
+    assert recorded["responded_by_user"]["id"] == "dora"
+    assert admin.wait_for_state(dag_id, run_id, "publish_for_dora", FINISHED)["state"] == "success"
 
 
 @on_one_stack()

@@ -24,6 +24,21 @@ with DAG(dag_id="hitl_ui_approval", schedule=None, tags=["hitl-test", "hitl-ui"]
 
     approve >> publish()
 
+with DAG(dag_id="hitl_ui_drawer", schedule=None, tags=["hitl-test", "hitl-ui"]):
+    # Assigned to a user nothing else asks, so the request is in her drawer's first ten.
+    approve_for_dora = ApprovalOperator(
+        task_id="approve_report",
+        subject="Publish the quarterly report?",
+        body="The report has **1,280** rows.",
+        assigned_users={"id": "dora", "name": "Dora"},
+    )
+
+    @task
+    def publish_for_dora() -> str:
+        return "published"
+
+    approve_for_dora >> publish_for_dora()
+
 with DAG(dag_id="hitl_ui_branch", schedule=None, tags=["hitl-test", "hitl-ui"]):
     route = HITLBranchOperator(
         task_id="choose_route",
