@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
 ensure_uv
-for name in runtime test; do
+for name in runtime production test; do
   "$UV" pip compile --quiet --python-version 3.11 \
     --exclude-newer 2025-09-01 --exclude-newer-package apache-airflow-ctl=2026-11-01 --exclude-newer-package playwright=2026-11-01 \
     "requirements/$name.in" -o "requirements/$name.lock"
