@@ -100,6 +100,7 @@ def test_signing_in_shows_the_nav_entry_with_my_pending_count_and_it_leads_to_th
         entry = page.get_by_role("link", name="Required Actions")
         entry.wait_for()
         expect(entry.locator("[data-hitl-nav-count]")).to_have_text(str(pending_for_alice))
+        expect(entry).not_to_have_attribute("aria-current", "page")
         expect(entry).to_have_accessible_name(f"Required Actions ({pending_for_alice} pending for you)")
         # The navigation bar and a little of Airflow's home page around it.
         screenshot(page, "airflow-nav-entry.png", clip={"x": 0, "y": 0, "width": 480, "height": 460})
@@ -112,9 +113,13 @@ def test_signing_in_shows_the_nav_entry_with_my_pending_count_and_it_leads_to_th
         page.wait_for_url(f"{stack.base_url}/required_actions**")
         page.get_by_role("heading", level=1, name="Required Actions").wait_for()
         page.get_by_role("link", name="Alice, sign off the release?").first.wait_for()
-        # Inside Airflow's page: its navigation stays, with the entry.
+        # Inside Airflow's page: its navigation stays, with the entry shown as the current page.
         page.get_by_role("link", name="Dags").first.wait_for()
-        page.get_by_role("link", name="Required Actions", exact=False).first.wait_for()
+        expect(page.locator("#hitl-required-actions-nav")).to_have_attribute("aria-current", "page")
+        # Back to an Airflow page through its own rail (no reload): the entry is current no more.
+        page.get_by_role("link", name="Dags").first.click()
+        page.wait_for_url(f"{stack.base_url}/dags**")
+        expect(page.locator("#hitl-required-actions-nav")).not_to_have_attribute("aria-current", "page")
 
 
 @on_one_stack()
@@ -354,6 +359,49 @@ def test_the_task_instance_page_links_to_the_request(stack: AirflowStack, browse
             timeout=UI_TIMEOUT_MS
         )
         request_page.get_by_role("button", name="Approve", exact=True).wait_for()
+
+
+@on_one_stack()
+def test_a_request_is_answered_from_its_task_instance_page(stack: AirflowStack, browser: Browser) -> None:
+    dag_id, task_id, subject = "hitl_ui_drawer", "approve_report", "Publish the quarterly report?"
+    admin, run_id, _ = start_request(stack, dag_id, task_id)
+    task_page = f"{stack.base_url}/dags/{dag_id}/runs/{run_id}/tasks/{task_id}"
+
+    with browser(viewport=VIEWPORT) as context:
+        # Alice may read the DAG but is not assigned: the panel says so, with no buttons.
+        page = signed_in_page(context, stack, "alice", next_url=task_page)
+        panel = page.get_by_role("region", name="Required action")
+        panel.get_by_text(subject).wait_for()
+        expect(panel.get_by_role("button")).to_have_count(0)
+        expect(panel).to_contain_text("You may not answer: this request is assigned to users")
+
+    with browser(viewport=VIEWPORT) as context:
+        page = signed_in_page(context, stack, "dora", next_url=task_page)
+        panel = page.get_by_role("region", name="Required action")
+        panel.get_by_text(subject).wait_for()
+        # Airflow's task instance page stays around it (its tabs).
+        page.get_by_role("link", name="Details", exact=True).first.wait_for()
+        screenshot(page, "task-instance-panel.png", clip={"x": 0, "y": 0, "width": 1280, "height": 420})
+        panel.get_by_role("button", name="Approve", exact=True).click()
+        panel.get_by_role("status").filter(has_text="Answered “Approve”").wait_for()
+
+        # A task that asks nothing gets no panel (its request lookup is a 404).
+        other_task = "publish_for_dora"
+        admin.wait_for_state(dag_id, run_id, other_task, FINISHED)
+        with page.expect_response(lambda r: f"/taskInstances/{other_task}/-1/hitlDetails" in r.url) as lookup:
+            page.goto(f"{stack.base_url}/dags/{dag_id}/runs/{run_id}/tasks/{other_task}")
+        assert lookup.value.status == 404
+        page.get_by_role("link", name="Details", exact=True).first.wait_for()
+        expect(page.get_by_role("region", name="Required action")).to_have_count(0)
+
+    recorded = admin.get_request(dag_id, run_id, task_id).json()
+    assert (recorded["status"], recorded["chosen_options"], recorded["response_channel"]) == (
+        "responded",
+        ["Approve"],
+        "ui",
+    )
+    assert recorded["responded_by_user"]["id"] == "dora"
+    assert admin.wait_for_state(dag_id, run_id, "publish_for_dora", FINISHED)["state"] == "success"
 
 
 def serious_violations(page: Page) -> list[dict[str, Any]]:

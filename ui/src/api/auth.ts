@@ -9,8 +9,13 @@ export const TOKEN_STORAGE_KEY = "token";
 const LOGIN_COOKIE = "_token";
 const APP_SEGMENT = "/required_actions";
 
-/** The path Airflow is served under ("" at the root of the host). */
+/**
+ * The path Airflow is served under ("" at the root of the host). Airflow's pages (ours inside
+ * them included) set `<base href>` to it; the dev server's page has none, and the app's own
+ * address tells it there.
+ */
 export const airflowPrefix = (pathname: string = globalThis.location.pathname): string => {
+  if (document.querySelector("base[href]") !== null) return new URL(document.baseURI).pathname.replace(/\/+$/, "");
   const at = pathname.indexOf(APP_SEGMENT);
   return at > 0 ? pathname.slice(0, at) : "";
 };

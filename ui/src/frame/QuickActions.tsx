@@ -1,23 +1,14 @@
-import { Button, CloseButton, Drawer, Flex, Link, Portal, Spinner, Stack, Text } from "@chakra-ui/react";
+import { CloseButton, Drawer, Link, Portal, Spinner, Stack, Text } from "@chakra-ui/react";
 import { useState } from "react";
 
 import type { HITLDetail, ListQuery } from "../api/client";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { MAX_OPTION_BUTTONS } from "../components/OptionsPicker";
 import { useRequestList } from "../queries/useRequestList";
-import { useRespond } from "../queries/useRespond";
 import { airflowPrefix } from "../api/auth";
-import { requestPath } from "../utils/links";
+import { fullViewUrl, QuickAnswer } from "./QuickAnswer";
 
 // The "Pending for me" view of the inbox, first page, soonest deadline first.
 const PENDING_FOR_ME: ListQuery = { for_me: true, limit: 10, order_by: "deadline", status: ["pending"] };
-
-const fullViewUrl = (detail: HITLDetail): string =>
-  `${airflowPrefix()}/required_actions${requestPath(detail.task_instance)}`;
-
-/** Whether a request is answered by one click: options only (no form), at most a row of buttons. */
-export const answersWithOneClick = (detail: HITLDetail): boolean =>
-  Object.keys(detail.params).length === 0 && !detail.multiple && detail.options.length <= MAX_OPTION_BUTTONS;
 
 const keyOf = (detail: HITLDetail): string => `${detail.task_instance.id}:${detail.task_instance.try_number}`;
 
@@ -29,7 +20,6 @@ interface QuickRequestProps {
 
 const QuickRequest = ({ answered, detail, onAnswered }: QuickRequestProps) => {
   const ti = detail.task_instance;
-  const respond = useRespond({ dagId: ti.dag_id, mapIndex: ti.map_index, runId: ti.dag_run_id, taskId: ti.task_id });
   return (
     <Stack as="li" borderBottomWidth="1px" gap={2} pb={3}>
       <Link color="brand.fg" fontWeight="medium" href={fullViewUrl(detail)}>
@@ -38,32 +28,11 @@ const QuickRequest = ({ answered, detail, onAnswered }: QuickRequestProps) => {
       <Text color="fg.muted" fontSize="xs">
         {ti.dag_id} / {ti.dag_run_id} / {ti.task_id}
       </Text>
-      {answered !== undefined ? (
-        <Text role="status">Answered “{answered}”.</Text>
-      ) : answersWithOneClick(detail) ? (
-        <Flex gap={2} role="group" aria-label={`Answer “${detail.subject}”`} wrap="wrap">
-          {detail.options.map((option) => (
-            <Button
-              colorPalette="blue"
-              disabled={respond.isPending}
-              key={option}
-              minHeight="44px"
-              onClick={() =>
-                respond.mutate({ chosen_options: [option], params_input: {} }, { onSuccess: () => onAnswered(option) })
-              }
-              size="sm"
-              variant={detail.defaults?.includes(option) ? "solid" : "outline"}
-            >
-              {option}
-            </Button>
-          ))}
-        </Flex>
+      {answered === undefined ? (
+        <QuickAnswer detail={detail} onAnswered={onAnswered} />
       ) : (
-        <Link fontSize="sm" href={fullViewUrl(detail)}>
-          Needs a form: open the request
-        </Link>
+        <Text role="status">Answered “{answered}”.</Text>
       )}
-      {respond.isError ? <ErrorNotice error={respond.error} title="Your answer was not recorded" /> : null}
     </Stack>
   );
 };

@@ -6,6 +6,8 @@
  * content area as its next sibling); when they do not hold, the app gets a page of its own.
  */
 
+import { airflowPrefix } from "../api/auth";
+
 /** The element the app renders into (in Airflow's content area or a page of its own). */
 export const APP_ROOT_ID = "hitl-app";
 /** The nav entry that `nav-entry.js` adds to Airflow's rail. */
@@ -15,10 +17,42 @@ const HOST_ATTRIBUTE = "data-hitl-host";
 
 /** Whether `pathname` is one of the app's pages. */
 export const isAppPath = (pathname: string = globalThis.location.pathname): boolean => {
-  const at = pathname.indexOf(APP_SEGMENT);
-  if (at < 0) return false;
-  const rest = pathname.slice(at + APP_SEGMENT.length);
+  const prefix = airflowPrefix(pathname);
+  if (!pathname.startsWith(`${prefix}${APP_SEGMENT}`)) return false;
+  const rest = pathname.slice(prefix.length + APP_SEGMENT.length);
   return rest === "" || rest.startsWith("/");
+};
+
+/** A task instance of Airflow's UI, as its page's address names it. */
+export interface TaskInstanceRef {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+}
+
+// dags/:dagId/runs/:runId/tasks/:taskId[/mapped/:mapIndex][/<tab>], Airflow 3.0's routes.
+const TASK_INSTANCE_ROUTE = /^\/dags\/([^/]+)\/runs\/([^/]+)\/tasks\/([^/]+)(?:\/mapped\/(\d+))?(?:\/([^/]+))?\/?$/;
+
+/** The task instance whose page `pathname` is, or undefined on any other page. */
+export const taskInstanceAt = (pathname: string = globalThis.location.pathname): TaskInstanceRef | undefined => {
+  const prefix = airflowPrefix(pathname);
+  if (!pathname.startsWith(`${prefix}/`)) return undefined;
+  const match = TASK_INSTANCE_ROUTE.exec(pathname.slice(prefix.length));
+  if (match === null) return undefined;
+  const [, dagId = "", runId = "", taskId = "", mapIndex, tab] = match;
+  // ".../tasks/:taskId/mapped" (no index) lists the mapped instances: not one task instance.
+  if (mapIndex === undefined && tab === "mapped") return undefined;
+  try {
+    return {
+      dagId: decodeURIComponent(dagId),
+      mapIndex: mapIndex === undefined ? -1 : Number(mapIndex),
+      runId: decodeURIComponent(runId),
+      taskId: decodeURIComponent(taskId),
+    };
+  } catch {
+    return undefined; // a malformed escape: not an address Airflow made
+  }
 };
 
 /** Airflow's navigation rail: the fixed element holding its link to the DAG list. */

@@ -19,6 +19,7 @@
   // deployment under a sub-path works too.
   var inboxUrl = new URL("required_actions", document.baseURI).href;
   var countsUrl = new URL("api/v2/hitl/counts", document.baseURI).href;
+  var inboxPath = new URL(inboxUrl).pathname;
   var navPaths = ["dags", "assets"].map(function (to) {
     return new URL(to, document.baseURI).pathname;
   });
@@ -141,6 +142,25 @@
     }
   }
 
+  // On the Required Actions pages the entry looks as Airflow's own entry of the page shown does
+  // (Chakra's "solid" nav button of the blue palette), and says so to screen readers.
+  function showActive(link) {
+    var path = window.location.pathname;
+    var active = path === inboxPath || path.indexOf(inboxPath + "/") === 0;
+    if (active === (link.getAttribute("aria-current") === "page")) {
+      return;
+    }
+    if (active) {
+      link.setAttribute("aria-current", "page");
+      link.style.background = "var(--chakra-colors-blue-solid)";
+      link.style.color = "var(--chakra-colors-blue-contrast)";
+    } else {
+      link.removeAttribute("aria-current");
+      link.style.background = "";
+      link.style.color = "";
+    }
+  }
+
   function remove() {
     var link = document.getElementById(ENTRY_ID);
     if (link) {
@@ -173,6 +193,7 @@
       template.parentElement.appendChild(link);
     }
     showCount(link);
+    showActive(link);
   }
 
   function queueRender() {
