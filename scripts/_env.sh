@@ -36,7 +36,21 @@ install_env() {
   export PATH="$VENV/bin:$PATH"
 }
 
-# configure_airflow: environment for a local Airflow with the feature switched on.
+# api_workers_for_machine: API server worker processes for this machine: half its cores plus one,
+# at most Airflow's default of 4 (1 core: 1, 2 cores: 2, 4 cores: 3, 6 and more: 4). The all-in-one
+# deployment runs the scheduler, DAG processor, triggerer and the tasks on the same cores; with
+# Airflow's 4 workers on 2 cores, a worker busy importing or serving misses uvicorn's 5-second
+# health ping and is killed and restarted, again and again (requests in flight are dropped).
+api_workers_for_machine() {
+  local cores
+  cores="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)"
+  local workers=$((cores / 2 + 1))
+  [ "$workers" -le 4 ] || workers=4
+  echo "$workers"
+}
+
+# configure_airflow: environment for a local Airflow with the feature switched on. Settings the
+# user has set (AIRFLOW__SECTION__KEY in the environment) are kept.
 configure_airflow() {
   export AIRFLOW_HOME="${AIRFLOW_HOME:-$REPO_ROOT/.airflow-home}"
   mkdir -p "$AIRFLOW_HOME/dags"
@@ -44,11 +58,31 @@ configure_airflow() {
   examples="$("$VENV/bin/python" -c 'import airflow.providers.hitl.example_dags as m, os; print(os.path.dirname(m.__file__))')"
   export AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS="${AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS:-airflow.hitl.db_manager.HITLDBManager}"
   export AIRFLOW__CORE__LOAD_EXAMPLES="${AIRFLOW__CORE__LOAD_EXAMPLES:-False}"
+  # Airflow 3.0.6's LocalExecutor can start a task before the scheduler has committed it as queued
+  # (the task then fails without running, apache/airflow#56010); this one waits for the commit.
+  export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-airflow.hitl.executors.local_executor.LocalExecutor}"
+  # Only when [api] workers is set nowhere: neither in the environment nor in airflow.cfg.
+  if [ -z "${AIRFLOW__API__WORKERS:-}" ] && ! _airflow_cfg_sets api workers; then
+    AIRFLOW__API__WORKERS="$(api_workers_for_machine)"
+    export AIRFLOW__API__WORKERS
+  fi
   local bundle='{"name": "%s", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {"path": "%s"}}'
   local bundles
   # shellcheck disable=SC2059
   bundles="[$(printf "$bundle" dags-folder "$AIRFLOW_HOME/dags"), $(printf "$bundle" hitl-examples "$examples")]"
   export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST="${AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST:-$bundles}"
+}
+
+# _airflow_cfg_sets SECTION KEY: whether $AIRFLOW_HOME/airflow.cfg sets KEY in [SECTION] (Airflow
+# writes a commented-out default for every option; only an uncommented line counts).
+_airflow_cfg_sets() {
+  local cfg="${AIRFLOW_CONFIG:-$AIRFLOW_HOME/airflow.cfg}"
+  [ -f "$cfg" ] || return 1
+  awk -v section="[$1]" -v key="$2" '
+    /^[[:space:]]*\[/ { in_section = ($1 == section) }
+    in_section && $0 ~ "^[[:space:]]*" key "[[:space:]]*=" { found = 1 }
+    END { exit found ? 0 : 1 }
+  ' "$cfg"
 }
 
 # ensure_chromium: the browser tests drive Debian's Chromium (a test tool's own browser download

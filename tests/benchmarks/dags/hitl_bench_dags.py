@@ -3,6 +3,7 @@
 * ``hitl_bench_latency``: an approval gate (no upstream task) and one downstream task.
 * ``hitl_bench_floor``: two plain tasks, the machine's floor for "one task done -> next done".
 * ``hitl_bench_waiting``: ``n`` (from the run's conf) mapped HITL requests that nobody answers.
+* ``hitl_bench_burst``: an approval gate and one downstream task, without retries.
 
 Tasks other than the measured gate have retries: Airflow 3.0.6's LocalExecutor can hand a task
 to a worker before the scheduler has committed it as queued, and the task then fails without
@@ -56,3 +57,14 @@ with DAG(
     HITLOperator.partial(
         task_id="ask", options=["Yes", "No"], retries=RETRIES, retry_delay=RETRY_DELAY
     ).expand(subject=subjects())
+
+# The burst benchmark (tests/benchmarks/burst.py): no retries anywhere, so a task that fails at its
+# start shows as failed; the deployment's [core] limits apply (no DAG-level ones).
+with DAG(dag_id="hitl_bench_burst", schedule=None, tags=["hitl-bench"]):
+    burst_gate = ApprovalOperator(task_id="gate", subject="Burst gate", retries=0)
+
+    @task(retries=0)
+    def burst_after(decision: dict) -> list[str]:
+        return list(decision["chosen_options"])
+
+    burst_after(burst_gate.output)
