@@ -36,21 +36,25 @@ install_env() {
   export PATH="$VENV/bin:$PATH"
 }
 
-# api_workers_for_machine: API server worker processes for this machine: half its cores plus one,
-# at most Airflow's default of 4 (1 core: 1, 2 cores: 2, 4 cores: 3, 6 and more: 4). The all-in-one
-# deployment runs the scheduler, DAG processor, triggerer and the tasks on the same cores; with
-# Airflow's 4 workers on 2 cores, a worker busy importing or serving misses uvicorn's 5-second
-# health ping and is killed and restarted, again and again (requests in flight are dropped).
+# api_workers_for_machine: API server worker processes for this machine: one per two cores, at
+# least 1 and at most Airflow's default of 4 (2 cores: 1, 4 cores: 2, 8 and more: 4). The
+# all-in-one deployment runs the scheduler, DAG processor, triggerer and the tasks on the same
+# cores. With more than one worker, uvicorn's supervisor kills a worker that does not answer its
+# 5-second health ping, and a worker starting (spawned, importing Airflow) on a busy machine does
+# not: with Airflow's 4 workers on 2 cores it restarted them again and again, dropping requests in
+# flight. With one worker there is no supervisor, so nothing to restart.
 api_workers_for_machine() {
-  local cores
+  local cores workers
   cores="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)"
-  local workers=$((cores / 2 + 1))
+  workers=$((cores / 2))
+  [ "$workers" -ge 1 ] || workers=1
   [ "$workers" -le 4 ] || workers=4
   echo "$workers"
 }
 
 # configure_airflow: environment for a local Airflow with the feature switched on. Settings the
-# user has set (AIRFLOW__SECTION__KEY in the environment) are kept.
+# user has set in the environment are kept (the executor and the API workers also when set in
+# airflow.cfg).
 configure_airflow() {
   export AIRFLOW_HOME="${AIRFLOW_HOME:-$REPO_ROOT/.airflow-home}"
   mkdir -p "$AIRFLOW_HOME/dags"
@@ -60,17 +64,24 @@ configure_airflow() {
   export AIRFLOW__CORE__LOAD_EXAMPLES="${AIRFLOW__CORE__LOAD_EXAMPLES:-False}"
   # Airflow 3.0.6's LocalExecutor can start a task before the scheduler has committed it as queued
   # (the task then fails without running, apache/airflow#56010); this one waits for the commit.
-  export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-airflow.hitl.executors.local_executor.LocalExecutor}"
-  # Only when [api] workers is set nowhere: neither in the environment nor in airflow.cfg.
-  if [ -z "${AIRFLOW__API__WORKERS:-}" ] && ! _airflow_cfg_sets api workers; then
-    AIRFLOW__API__WORKERS="$(api_workers_for_machine)"
-    export AIRFLOW__API__WORKERS
-  fi
+  _default_setting core executor airflow.hitl.executors.local_executor.LocalExecutor
+  # [api] workers: see api_workers_for_machine.
+  _default_setting api workers "$(api_workers_for_machine)"
   local bundle='{"name": "%s", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {"path": "%s"}}'
   local bundles
   # shellcheck disable=SC2059
   bundles="[$(printf "$bundle" dags-folder "$AIRFLOW_HOME/dags"), $(printf "$bundle" hitl-examples "$examples")]"
   export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST="${AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST:-$bundles}"
+}
+
+# _default_setting SECTION KEY VALUE: sets AIRFLOW__SECTION__KEY unless the user set the option,
+# in the environment or in airflow.cfg.
+_default_setting() {
+  local var
+  var="AIRFLOW__$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')__$(printf '%s' "$2" | tr '[:lower:]' '[:upper:]')"
+  [ -z "${!var:-}" ] || return 0
+  _airflow_cfg_sets "$1" "$2" && return 0
+  export "$var=$3"
 }
 
 # _airflow_cfg_sets SECTION KEY: whether $AIRFLOW_HOME/airflow.cfg sets KEY in [SECTION] (Airflow
