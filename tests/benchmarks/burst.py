@@ -4,9 +4,9 @@ Triggers ``--bursts`` bursts of ``--runs`` runs of a one-approval DAG (``hitl_be
 retries) on one stack with ``[core] parallelism=64``, ``max_active_runs_per_dag=100`` and
 ``max_active_tasks_per_dag=128``, and counts the approval tasks that failed before they asked (the
 task failed instead of deferring: Airflow 3.0.6's LocalExecutor can start a task before the
-scheduler has committed it as ``queued``, apache/airflow#56010). With ``--answer`` each burst's
-requests are then answered at once and the resumed gates and their downstream tasks are counted
-too. Meanwhile a thread calls the API without pause (the inbox list, the counts, the health
+scheduler has committed it as ``queued``, apache/airflow#56010). Then the burst's runs are marked
+failed (freeing ``max_active_runs`` for the next burst); with ``--answer`` each burst's requests
+are answered at once instead, and the resumed gates and their downstream tasks are counted too. Meanwhile a thread calls the API without pause (the inbox list, the counts, the health
 endpoint) and the latency of its calls is printed per burst.
 
 ``--executor airflow`` runs Airflow's own LocalExecutor, ``--executor hitl`` (the default) the
@@ -201,6 +201,17 @@ def answer_all(
     burst.runs_succeeded = sum(1 for r in asked if afters.get(r) == "success")
 
 
+def end_runs(clients: ThreadClients, run_ids: list[str]) -> None:
+    """Mark the burst's runs failed, so that the next burst finds ``max_active_runs`` free (their
+    requests are closed as cancelled)."""
+
+    def end(run_id: str) -> None:
+        clients.get().http.patch(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}", json={"state": "failed"})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(end, run_ids))
+
+
 def run_burst(
     stack: AirflowStack, clients: ThreadClients, poller: Poller, index: int, args: argparse.Namespace
 ) -> Burst:
@@ -218,6 +229,8 @@ def run_burst(
     burst.gate_other = len(burst.runs) - burst.asked - burst.failed_before_asking
     if args.answer:
         answer_all(stack, clients, burst, asked, args.timeout)
+    else:
+        end_runs(clients, burst.runs)
     burst.start_refusals = log_count(stack, "api-server", START_CONFLICT) - refusals
     burst.worker_failures = log_count(stack, "scheduler", WORKER_FAILURE) - failures
     poller.phase = "between bursts"
