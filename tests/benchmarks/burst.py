@@ -71,9 +71,14 @@ POLLED = {
     "counts": "/api/v2/hitl/counts",
     "health": "/api/v2/monitor/health",
 }
-# The LocalExecutor's worker logs this (in the scheduler's log) when a task's supervisor failed,
-# e.g. because the execution API refused to start the task.
+# The LocalExecutor's worker logs this (in the scheduler's log) when a task's supervisor failed:
+# the execution API refused to start the task (START_CONFLICT), or did not answer in time
+# (API_TIMEOUT, after the Task SDK client's retries), e.g. while SQLite was locked (DB_LOCKED, in
+# the API server's log).
 WORKER_FAILURE = "uhoh"
+API_TIMEOUT = "httpx.ReadTimeout"
+DB_LOCKED = "database is locked"
+POLL_PAUSE = 1.0  # seconds between rounds of POLLED calls (the API server also starts the tasks)
 ENDED = {"success", "failed", "skipped", "upstream_failed", "removed"}
 
 
@@ -112,7 +117,7 @@ class Poller:
                     self.latencies[(phase, name)].append(time.monotonic() - started)
                     if outcome:
                         self.failures[(phase, name)].append(outcome)
-                time.sleep(0.1)
+                time.sleep(POLL_PAUSE)
 
     def stop(self) -> None:
         self._stop.set()
@@ -134,6 +139,8 @@ class Burst:
     runs_succeeded: int = 0
     start_refusals: int = 0  # the execution API's 409s for task starts (any task)
     worker_failures: int = 0  # "uhoh" in the scheduler's log
+    api_timeouts: int = 0  # task supervisors whose execution API calls timed out
+    db_locked: int = 0  # "database is locked" in the API server's log
 
 
 def log_count(stack: AirflowStack, component: str, needle: str) -> int:
@@ -216,10 +223,13 @@ def run_burst(
     stack: AirflowStack, clients: ThreadClients, poller: Poller, index: int, args: argparse.Namespace
 ) -> Burst:
     burst = Burst(index)
-    refusals, failures = (
-        log_count(stack, "api-server", START_CONFLICT),
-        log_count(stack, "scheduler", WORKER_FAILURE),
-    )
+    counted = {
+        "start_refusals": ("api-server", START_CONFLICT),
+        "worker_failures": ("scheduler", WORKER_FAILURE),
+        "api_timeouts": ("scheduler", API_TIMEOUT),
+        "db_locked": ("api-server", DB_LOCKED),
+    }
+    before = {name: log_count(stack, *where) for name, where in counted.items()}
     poller.phase = f"burst {index}"
     burst.runs = trigger_all(clients, args.runs)
     gates = wait_for_gates(stack, burst, args.timeout)
@@ -231,8 +241,8 @@ def run_burst(
         answer_all(stack, clients, burst, asked, args.timeout)
     else:
         end_runs(clients, burst.runs)
-    burst.start_refusals = log_count(stack, "api-server", START_CONFLICT) - refusals
-    burst.worker_failures = log_count(stack, "scheduler", WORKER_FAILURE) - failures
+    for name, where in counted.items():
+        setattr(burst, name, log_count(stack, *where) - before[name])
     poller.phase = "between bursts"
     log(
         f"burst {index}: {burst.asked} asked, {burst.failed_before_asking} failed before asking, "
@@ -256,51 +266,38 @@ def report(bursts: list[Burst], poller: Poller, args: argparse.Namespace, api_wo
         f"{api_workers} API server worker(s), "
         + ", ".join(f"{k.split('__')[-1].lower()}={v}" for k, v in LIMITS.items())
     )
-    headers = [
-        "burst",
-        "asked",
-        "failed before asking",
-        "other",
-        "all asked after",
-        "start refusals (409)",
-        "worker 'uhoh'",
+    counts = [
+        ("failed before asking", "failed_before_asking"),
+        ("other", "gate_other"),
+        ("start refused (409)", "start_refusals"),
+        ("worker 'uhoh'", "worker_failures"),
+        ("execution API timeouts", "api_timeouts"),
+        ("'database is locked'", "db_locked"),
     ]
     if args.answer:
-        headers += ["answered", "gate failed after answer", "downstream failed", "runs succeeded"]
-    rows = []
-    for b in bursts:
-        row = [
+        counts += [
+            ("answered", "answered"),
+            ("gate failed after answer", "failed_after_answer"),
+            ("downstream failed", "downstream_failed"),
+            ("runs succeeded", "runs_succeeded"),
+        ]
+    headers = ["burst", "asked", "all asked after", *(header for header, _ in counts)]
+    rows: list[list[object]] = [
+        [
             b.index,
             f"{b.asked}/{len(b.runs)}",
-            b.failed_before_asking,
-            b.gate_other,
             f"{b.all_asked_s:.0f} s" if b.all_asked_s is not None else f"> {args.timeout:.0f} s",
-            b.start_refusals,
-            b.worker_failures,
+            *(getattr(b, attr) for _, attr in counts),
         ]
-        if args.answer:
-            row += [b.answered, b.failed_after_answer, b.downstream_failed, b.runs_succeeded]
-        rows.append(row)
+        for b in bursts
+    ]
     rows.append(
         [
             "all",
             f"{sum(b.asked for b in bursts)}/{sum(len(b.runs) for b in bursts)}",
-            sum(b.failed_before_asking for b in bursts),
-            sum(b.gate_other for b in bursts),
             "",
-            sum(b.start_refusals for b in bursts),
-            sum(b.worker_failures for b in bursts),
+            *(sum(getattr(b, attr) for b in bursts) for _, attr in counts),
         ]
-        + (
-            [
-                sum(b.answered for b in bursts),
-                sum(b.failed_after_answer for b in bursts),
-                sum(b.downstream_failed for b in bursts),
-                sum(b.runs_succeeded for b in bursts),
-            ]
-            if args.answer
-            else []
-        )
     )
     print_table(headers, rows)
     print()
