@@ -129,6 +129,7 @@ class Burst:
 
     index: int
     runs: list[str] = field(default_factory=list)
+    trigger_errors: int = 0  # triggers the API refused (5xx) or did not answer
     asked: int = 0  # gates that deferred (their request was made)
     failed_before_asking: int = 0
     gate_other: int = 0  # gates neither deferred nor failed when the wait ended
@@ -164,10 +165,19 @@ def states(stack: AirflowStack, task_id: str, run_ids: list[str]) -> dict[str, s
     return {run_id: state for run_id, state in rows if run_id in wanted}
 
 
-def trigger_all(clients: ThreadClients, count: int) -> list[str]:
-    """``count`` runs triggered at the same time (16 threads)."""
+def trigger_all(clients: ThreadClients, count: int) -> tuple[list[str], int]:
+    """``count`` runs triggered at the same time (16 threads): the run ids, and how many triggers
+    the API refused or did not answer."""
+
+    def trigger(_: int) -> str | None:
+        try:
+            return clients.get().trigger(DAG_ID)
+        except httpx.HTTPError:
+            return None
+
     with ThreadPoolExecutor(max_workers=16) as pool:
-        return list(pool.map(lambda _: clients.get().trigger(DAG_ID), range(count)))
+        run_ids = list(pool.map(trigger, range(count)))
+    return [run_id for run_id in run_ids if run_id], run_ids.count(None)
 
 
 def wait_for_gates(stack: AirflowStack, burst: Burst, timeout: float) -> dict[str, str | None]:
@@ -231,7 +241,7 @@ def run_burst(
     }
     before = {name: log_count(stack, *where) for name, where in counted.items()}
     poller.phase = f"burst {index}"
-    burst.runs = trigger_all(clients, args.runs)
+    burst.runs, burst.trigger_errors = trigger_all(clients, args.runs)
     gates = wait_for_gates(stack, burst, args.timeout)
     asked = [run_id for run_id, state in gates.items() if state == "deferred"]
     burst.asked = len(asked)
@@ -245,9 +255,15 @@ def run_burst(
         setattr(burst, name, log_count(stack, *where) - before[name])
     poller.phase = "between bursts"
     log(
-        f"burst {index}: {burst.asked} asked, {burst.failed_before_asking} failed before asking, "
-        f"{burst.start_refusals} start refusals"
+        f"burst {index}: {burst.asked}/{len(burst.runs)} asked, {burst.failed_before_asking} failed before "
+        f"asking ({burst.start_refusals} starts refused, {burst.api_timeouts} execution API timeouts, "
+        f"{burst.db_locked} 'database is locked')"
         + (f", {burst.runs_succeeded} runs succeeded" if args.answer else "")
+        + "; API "
+        + ", ".join(
+            f"{name} {latency_cell(poller.latencies[(f'burst {index}', name)], poller.failures[(f'burst {index}', name)])}"
+            for name in POLLED
+        )
     )
     return burst
 
@@ -267,6 +283,7 @@ def report(bursts: list[Burst], poller: Poller, args: argparse.Namespace, api_wo
         + ", ".join(f"{k.split('__')[-1].lower()}={v}" for k, v in LIMITS.items())
     )
     counts = [
+        ("trigger errors", "trigger_errors"),
         ("failed before asking", "failed_before_asking"),
         ("other", "gate_other"),
         ("start refused (409)", "start_refusals"),
