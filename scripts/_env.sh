@@ -36,7 +36,25 @@ install_env() {
   export PATH="$VENV/bin:$PATH"
 }
 
-# configure_airflow: environment for a local Airflow with the feature switched on.
+# api_workers_for_machine: API server worker processes for this machine: one per two cores, at
+# least 1 and at most Airflow's default of 4 (2 cores: 1, 4 cores: 2, 8 and more: 4). The
+# all-in-one deployment runs the scheduler, DAG processor, triggerer and the tasks on the same
+# cores. With more than one worker, uvicorn's supervisor kills a worker that does not answer its
+# 5-second health ping, and a worker starting (spawned, importing Airflow) on a busy machine does
+# not: with Airflow's 4 workers on 2 cores it restarted them again and again, dropping requests in
+# flight. With one worker there is no supervisor, so nothing to restart.
+api_workers_for_machine() {
+  local cores workers
+  cores="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)"
+  workers=$((cores / 2))
+  [ "$workers" -ge 1 ] || workers=1
+  [ "$workers" -le 4 ] || workers=4
+  echo "$workers"
+}
+
+# configure_airflow: environment for a local Airflow with the feature switched on. Settings the
+# user has set in the environment are kept (the executor and the API workers also when set in
+# airflow.cfg).
 configure_airflow() {
   export AIRFLOW_HOME="${AIRFLOW_HOME:-$REPO_ROOT/.airflow-home}"
   mkdir -p "$AIRFLOW_HOME/dags"
@@ -44,11 +62,38 @@ configure_airflow() {
   examples="$("$VENV/bin/python" -c 'import airflow.providers.hitl.example_dags as m, os; print(os.path.dirname(m.__file__))')"
   export AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS="${AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS:-airflow.hitl.db_manager.HITLDBManager}"
   export AIRFLOW__CORE__LOAD_EXAMPLES="${AIRFLOW__CORE__LOAD_EXAMPLES:-False}"
+  # Airflow 3.0.6's LocalExecutor can start a task before the scheduler has committed it as queued
+  # (the task then fails without running, apache/airflow#56010); this one waits for the commit.
+  _default_setting core executor airflow.hitl.executors.local_executor.LocalExecutor
+  # [api] workers: see api_workers_for_machine.
+  _default_setting api workers "$(api_workers_for_machine)"
   local bundle='{"name": "%s", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {"path": "%s"}}'
   local bundles
   # shellcheck disable=SC2059
   bundles="[$(printf "$bundle" dags-folder "$AIRFLOW_HOME/dags"), $(printf "$bundle" hitl-examples "$examples")]"
   export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST="${AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST:-$bundles}"
+}
+
+# _default_setting SECTION KEY VALUE: sets AIRFLOW__SECTION__KEY unless the user set the option,
+# in the environment or in airflow.cfg.
+_default_setting() {
+  local var
+  var="AIRFLOW__$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')__$(printf '%s' "$2" | tr '[:lower:]' '[:upper:]')"
+  [ -z "${!var:-}" ] || return 0
+  _airflow_cfg_sets "$1" "$2" && return 0
+  export "$var=$3"
+}
+
+# _airflow_cfg_sets SECTION KEY: whether $AIRFLOW_HOME/airflow.cfg sets KEY in [SECTION] (Airflow
+# writes a commented-out default for every option; only an uncommented line counts).
+_airflow_cfg_sets() {
+  local cfg="${AIRFLOW_CONFIG:-$AIRFLOW_HOME/airflow.cfg}"
+  [ -f "$cfg" ] || return 1
+  awk -v section="[$1]" -v key="$2" '
+    /^[[:space:]]*\[/ { in_section = ($1 == section) }
+    in_section && $0 ~ "^[[:space:]]*" key "[[:space:]]*=" { found = 1 }
+    END { exit found ? 0 : 1 }
+  ' "$cfg"
 }
 
 # ensure_chromium: the browser tests drive Debian's Chromium (a test tool's own browser download

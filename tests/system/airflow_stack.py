@@ -4,7 +4,7 @@ Used by the system tests (one stack per configuration per test session), the ben
 stress scripts. A stack is: a fresh metadata database (SQLite file, or a new PostgreSQL database),
 ``airflow db migrate`` with the HITL DB manager, then ``airflow api-server`` (all-in-one, or split
 into ``--apps core`` and ``--apps execution``), ``scheduler``, ``dag-processor`` and ``triggerer``
-as separate processes with LocalExecutor, and SimpleAuthManager users of each role.
+as separate processes with the project's LocalExecutor, and SimpleAuthManager users of each role.
 """
 
 from __future__ import annotations
@@ -117,21 +117,10 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
-# Airflow 3.0.6's LocalExecutor can fail a task before it starts ("TI was not in a state where it
-# could be marked as running", previous state "scheduled"; apache/airflow#56010), a few times in a
-# hundred on SQLite. A cluster policy gives the test DAGs' plain tasks one quick retry so that bug
-# does not fail these tests; HITL tasks keep their own retries, whose behaviour is under test.
-LOCAL_SETTINGS = """
-from datetime import timedelta
-
-
-def task_policy(task):
-    from airflow.providers.hitl.operators.hitl import HITLOperator
-
-    if task.retries == 0 and not isinstance(task, HITLOperator):
-        task.retries = 1
-        task.retry_delay = timedelta(seconds=1)
-"""
+# The project's LocalExecutor, as the run command uses it: Airflow 3.0.6's own can start a task
+# before the scheduler has committed it as queued, and the task then fails without running
+# (apache/airflow#56010); this one hands work to its workers only after that commit.
+EXECUTOR = "airflow.hitl.executors.local_executor.LocalExecutor"
 
 SQLITE = StackConfig("sqlite", "sqlite")
 # Two API server worker processes, so concurrent answers are served by different processes.
@@ -216,7 +205,7 @@ class AirflowStack:
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.sql_alchemy_conn,
                 "AIRFLOW__DATABASE__EXTERNAL_DB_MANAGERS": "airflow.hitl.db_manager.HITLDBManager",
-                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__EXECUTOR": EXECUTOR,
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
                 "AIRFLOW__CORE__FERNET_KEY": "Vj1S2mIGiTYaeb1sO2JX1gJ1JYdrTWBVSVUMTVQ5qK4=",
@@ -259,8 +248,6 @@ class AirflowStack:
         self.logs.mkdir()
         for dag_file in self.dag_files:
             shutil.copy(dag_file, self.home / "dags" / dag_file.name)
-        (self.home / "config").mkdir()
-        (self.home / "config" / "airflow_local_settings.py").write_text(LOCAL_SETTINGS)
         if self.config.database == "postgres":
             self.pg_database = f"hitl_{self.config.name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
             _pg_admin(f'CREATE DATABASE "{self.pg_database}"')
