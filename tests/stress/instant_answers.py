@@ -34,6 +34,7 @@ import httpx
 from tests.stress.common import (
     StackFailed,
     ThreadClients,
+    component_log,
     effective_settings,
     log,
     parse_ts,
@@ -44,6 +45,7 @@ from tests.stress.common import (
     spread,
     stack_config,
 )
+from tests.system.airflow_stack import CONFIGS
 
 if TYPE_CHECKING:
     from tests.system.airflow_stack import AirflowStack, ApiClient
@@ -478,7 +480,7 @@ def run_config(name: str, args: argparse.Namespace, outcomes: list[Outcome], set
 def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
     """Attach the scheduler's "state changed externally" errors to the runs they concern."""
     by_run = {r.run_id: r for o in outcomes for r in o.records if r.run_id}
-    text = (stack.logs / "scheduler.log").read_text(errors="replace")
+    text = component_log(stack, "scheduler")
     found = 0
     for match in STATE_MISMATCH.finditer(text):
         record = by_run.get(match["run_id"])
@@ -489,7 +491,7 @@ def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
         record = by_run.get(match["run_id"])
         if record is not None and record.report_read_at is None:
             record.report_read_at = parse_ts(match["at"].replace("+0000", "+00:00"))
-    api_log = (stack.logs / "api-server.log").read_text(errors="replace")
+    api_log = component_log(stack, "api-server")
     dag_of_ti = {m["ti_id"]: m["dag_id"] for m in TI_DETAILS.finditer(api_log)}
     conflicts = Counter(dag_of_ti.get(m["ti_id"]) for m in START_CONFLICT.finditer(api_log))
     for outcome in outcomes:
@@ -502,7 +504,11 @@ def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stacks", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument(
+        "--stacks",
+        default="sqlite,postgres",
+        help=f"comma-separated, of {', '.join(CONFIGS)} (production: CeleryExecutor, two of each)",
+    )
     parser.add_argument("--runs", type=int, default=100, help="DAG runs per stack and retries value")
     parser.add_argument("--batch", type=int, default=10, help="runs in flight at once")
     parser.add_argument(
@@ -534,7 +540,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
     args.retries = [int(r) for r in args.retries.split(",") if r.strip()]
-    unknown = [s for s in args.stacks if s not in ("sqlite", "postgres")] + [
+    unknown = [s for s in args.stacks if s not in CONFIGS] + [
         str(r) for r in args.retries if r not in DAG_IDS
     ]
     if unknown or args.runs < 1 or args.batch < 1:
