@@ -58,10 +58,12 @@ ANSWER = ["Approve"]
 # The execution API's log when a worker starts a task instance that is not queued (yet).
 TI_DETAILS = re.compile(r"Retrieved task instance details dag_id=(?P<dag_id>\S+) .*?ti_id=(?P<ti_id>[\w-]+)")
 START_CONFLICT = re.compile(r"Cannot start Task Instance in invalid state .*?ti_id=(?P<ti_id>[\w-]+)")
-# The scheduler reading an executor's report (for the gate's first try: the deferring run's).
+# The scheduler reading an executor's report of a finished run of the gate's first try: the
+# earliest one before the gate ended is the deferring run's (the CeleryExecutor also reports
+# "queued" when it hands a task to Celery; with several schedulers, their logs interleave).
 REPORT_READ = re.compile(
     r"^\[(?P<at>[^\]]+)\] \{scheduler_job_runner\.py:\d+\} INFO - Received executor event with state "
-    r"(?P<state>\w+) for task instance TaskInstanceKey\(dag_id='(?P<dag_id>[^']+)', task_id='gate', "
+    r"(?P<state>success|failed) for task instance TaskInstanceKey\(dag_id='(?P<dag_id>[^']+)', task_id='gate', "
     r"run_id='(?P<run_id>[^']+)', try_number=1,",
     re.MULTILINE,
 )
@@ -489,8 +491,10 @@ def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
             found += 1
     for match in REPORT_READ.finditer(text):
         record = by_run.get(match["run_id"])
-        if record is not None and record.report_read_at is None:
-            record.report_read_at = parse_ts(match["at"].replace("+0000", "+00:00"))
+        read_at = parse_ts(match["at"].replace("+0000", "+00:00"))
+        if record is None or read_at is None or (record.gate_end and read_at >= record.gate_end):
+            continue
+        record.report_read_at = min(read_at, record.report_read_at or read_at)
     api_log = component_log(stack, "api-server")
     dag_of_ti = {m["ti_id"]: m["dag_id"] for m in TI_DETAILS.finditer(api_log)}
     conflicts = Counter(dag_of_ti.get(m["ti_id"]) for m in START_CONFLICT.finditer(api_log))

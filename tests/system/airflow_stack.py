@@ -544,7 +544,8 @@ class AirflowStack:
         return self.component_of(int(rows[0][0].split(":")[1]))
 
     def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-        with open(self.logs / f"{name}.log", "w") as log:  # the child keeps its own descriptor
+        # Appended to: a component started again keeps the log of its previous run.
+        with open(self.logs / f"{name}.log", "a") as log:  # the child keeps its own descriptor
             self.processes[name] = subprocess.Popen(
                 [str(VENV_BIN / "airflow"), *args],
                 env=env or self.env(),
