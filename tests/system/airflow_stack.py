@@ -278,7 +278,10 @@ class AirflowStack:
         # Every API server's port by component name; the first one is the stack's base URL.
         self.api_ports = {name: free_port() for name in self._api_server_names()}
         self.port = next(iter(self.api_ports.values()))
-        self.execution_port = self.api_ports.get("api-server-execution", self.port)
+        # The workers' execution API: the split's execution part, else the last API server (with
+        # several, not the first, which starts alone and takes the request lifecycle's lease).
+        self.execution_api_server = list(self.api_ports)[-1]
+        self.execution_port = self.api_ports[self.execution_api_server]
         # Log servers get ports of their own, so stacks (and workers, triggerers) run side by side.
         self.worker_log_port = free_port()
         self.trigger_log_port = free_port()

@@ -110,10 +110,10 @@ def assert_every_gate_succeeded_once(stack: AirflowStack, dag_id: str, run_id: s
 def test_an_answer_in_the_settle_window_resumes_once_after_its_api_server_is_killed(
     stack: AirflowStack,
 ) -> None:
-    # The workers' execution API is the first API server: the resumed task needs it, so the
-    # answer goes to the other one, made the lifecycle lease holder first (the server that would
-    # resume the task itself).
-    execution, other = stack.names("api-server")
+    # The resumed task needs the workers' execution API, so the answer goes to the other server,
+    # which must hold the lifecycle lease (be the server that would resume the task itself).
+    execution = stack.execution_api_server
+    [other] = [name for name in stack.names("api-server") if name != execution]
     if wait_for(stack.lifecycle_holder, 30, "an API server to hold the lifecycle lease") == execution:
         stack.restart(execution)  # releases the lease; the other server takes it
     wait_for(lambda: stack.lifecycle_holder() == other, 30, f"{other} to hold the lifecycle lease")
@@ -165,7 +165,7 @@ def test_deadlines_fire_once_after_the_triggerer_holding_them_is_killed(stack: A
     [(first_deadline,)] = stack.sql(
         "SELECT min(deadline) FROM hitl_request WHERE dag_id = :d AND run_id = :r", d=DEADLINES, r=run_id
     )
-    assert first_deadline.timestamp() - time.time() > 45, (
+    assert first_deadline.timestamp() - time.time() > 30, (
         "the requests deferred too slowly for the takeover (15 s) to come before their deadlines"
     )
 
@@ -217,7 +217,7 @@ def test_an_answer_whose_connection_is_cut_is_recorded_once_or_refused(stack: Ai
     run_id = servers[0].trigger(ANSWERED_20)
     wait_for_pending(stack, ANSWERED_20, run_id, 20, timeout=180)
     statuses: dict[int, int | str] = {}
-    cut = Counter[int]()
+    cut: dict[int, int] = {}
     rng = random.Random(20)  # the same delays on every run
     for map_index in range(20):
         server = servers[map_index % 2]
@@ -240,10 +240,10 @@ def test_an_answer_whose_connection_is_cut_is_recorded_once_or_refused(stack: Ai
         )
         cut[map_index] = terminated
         thread.join(timeout=60)
-    print(f"answers while their server's connections were cut: {Counter(statuses.values())}, cut {cut}")
     assert sum(cut.values()) > 0, "no connection of the API servers was cut"
-
     rows = {row["map_index"]: row for row in requests_of(stack, ANSWERED_20, run_id)}
+    outcomes = Counter((statuses[index], rows[index]["status"]) for index in range(20))
+    print(f"(response, request) while connections were cut: {dict(outcomes)}; {sum(cut.values())} cut")
     logged = answer_log_entries(stack, ANSWERED_20, run_id)
     for map_index in range(20):
         row = rows[map_index]
