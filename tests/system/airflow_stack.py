@@ -460,7 +460,10 @@ class AirflowStack:
         component = self.components[name]
         env = {**self.env(), **component.env}
         if self.pg_database:  # its connections show in pg_stat_activity under its name
-            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] += f"?application_name={name}"
+            conn = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+                f"{conn}{'&' if '?' in conn else '?'}application_name={name}"
+            )
         return self._spawn(name, *component.args, env=env)
 
     def run_airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -615,6 +618,17 @@ class AirflowStack:
                 proc.wait(timeout=10)
         self.processes.clear()
         self.drop_database()
+        if self.config.celery:
+            self.drop_celery_keys()
+
+    def drop_celery_keys(self) -> None:
+        """Remove the stack's keys (its queue, Celery's bindings) from the shared Redis."""
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{self.celery_queue}:*"))
+        if keys:
+            client.delete(*keys)
 
     def drop_database(self) -> None:
         if self._engine is not None:
