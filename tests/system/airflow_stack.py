@@ -211,6 +211,10 @@ PRODUCTION = StackConfig(
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
         "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "10",
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "8",
+        # A scheduler sends its first task within [celery] operation_timeout (default 1 s), and
+        # that send imports the Redis transport: on a busy machine the import took longer, was cut
+        # off half-done, and every later send failed ("module 'redis' has no attribute 'client'").
+        "AIRFLOW__CELERY__OPERATION_TIMEOUT": "10",
         "AIRFLOW__CORE__PARALLELISM": "64",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "128",
     },
