@@ -21,19 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.system.airflow_stack import (
-    POSTGRES,
-    POSTGRES_SPLIT,
-    SQLITE,
+    CONFIGS,
     AirflowStack,
     ApiClient,
     StackConfig,
     postgres_available,
+    redis_available,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
-
-CONFIGS = {"sqlite": SQLITE, "postgres": POSTGRES, "postgres-split": POSTGRES_SPLIT}
 
 
 class StackFailed(RuntimeError):
@@ -45,7 +42,7 @@ def log(message: str) -> None:
 
 
 def stack_config(name: str, extra_env: dict[str, str] | None = None) -> StackConfig:
-    """SQLITE or POSTGRES with more environment (StackConfig is frozen: a new one is built)."""
+    """The configuration ``name`` with more environment (StackConfig is frozen: a new one is built)."""
     base = CONFIGS[name]
     return replace(base, extra_env={**base.extra_env, **(extra_env or {})})
 
@@ -57,7 +54,14 @@ def settle_env(settle_seconds: float | None) -> dict[str, str]:
 
 def skip_reason(config: StackConfig) -> str | None:
     """Why a configuration cannot run on this machine, or None."""
-    return postgres_available() if config.database == "postgres" else None
+    missing = postgres_available() if config.database == "postgres" else None
+    return missing or (redis_available() if config.celery else None)
+
+
+def component_log(stack: AirflowStack, kind: str) -> str:
+    """The logs of all components of ``kind`` ("scheduler", "api-server", ...), one after another."""
+    paths = [stack.logs / f"{name}.log" for name in stack.names(kind)]
+    return "".join(path.read_text(errors="replace") for path in paths if path.exists())
 
 
 @contextmanager
@@ -108,12 +112,7 @@ START_CONFLICT = "Cannot start Task Instance in invalid state"
 
 def start_conflicts(stack: AirflowStack) -> int:
     """How many task starts the execution API refused so far (see ``START_CONFLICT``)."""
-    names = [name for name in stack.processes if name.startswith("api-server")] or ["api-server"]
-    return sum(
-        (stack.logs / f"{name}.log").read_text(errors="replace").count(START_CONFLICT)
-        for name in names
-        if (stack.logs / f"{name}.log").exists()
-    )
+    return component_log(stack, "api-server").count(START_CONFLICT)
 
 
 def parse_ts(value: str | None) -> float | None:

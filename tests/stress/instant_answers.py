@@ -34,6 +34,7 @@ import httpx
 from tests.stress.common import (
     StackFailed,
     ThreadClients,
+    component_log,
     effective_settings,
     log,
     parse_ts,
@@ -44,6 +45,7 @@ from tests.stress.common import (
     spread,
     stack_config,
 )
+from tests.system.airflow_stack import CONFIGS
 
 if TYPE_CHECKING:
     from tests.system.airflow_stack import AirflowStack, ApiClient
@@ -56,10 +58,12 @@ ANSWER = ["Approve"]
 # The execution API's log when a worker starts a task instance that is not queued (yet).
 TI_DETAILS = re.compile(r"Retrieved task instance details dag_id=(?P<dag_id>\S+) .*?ti_id=(?P<ti_id>[\w-]+)")
 START_CONFLICT = re.compile(r"Cannot start Task Instance in invalid state .*?ti_id=(?P<ti_id>[\w-]+)")
-# The scheduler reading an executor's report (for the gate's first try: the deferring run's).
+# The scheduler reading an executor's report of a finished run of the gate's first try: the
+# earliest one before the gate ended is the deferring run's (the CeleryExecutor also reports
+# "queued" when it hands a task to Celery; with several schedulers, their logs interleave).
 REPORT_READ = re.compile(
     r"^\[(?P<at>[^\]]+)\] \{scheduler_job_runner\.py:\d+\} INFO - Received executor event with state "
-    r"(?P<state>\w+) for task instance TaskInstanceKey\(dag_id='(?P<dag_id>[^']+)', task_id='gate', "
+    r"(?P<state>success|failed) for task instance TaskInstanceKey\(dag_id='(?P<dag_id>[^']+)', task_id='gate', "
     r"run_id='(?P<run_id>[^']+)', try_number=1,",
     re.MULTILINE,
 )
@@ -478,7 +482,7 @@ def run_config(name: str, args: argparse.Namespace, outcomes: list[Outcome], set
 def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
     """Attach the scheduler's "state changed externally" errors to the runs they concern."""
     by_run = {r.run_id: r for o in outcomes for r in o.records if r.run_id}
-    text = (stack.logs / "scheduler.log").read_text(errors="replace")
+    text = component_log(stack, "scheduler")
     found = 0
     for match in STATE_MISMATCH.finditer(text):
         record = by_run.get(match["run_id"])
@@ -487,9 +491,11 @@ def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
             found += 1
     for match in REPORT_READ.finditer(text):
         record = by_run.get(match["run_id"])
-        if record is not None and record.report_read_at is None:
-            record.report_read_at = parse_ts(match["at"].replace("+0000", "+00:00"))
-    api_log = (stack.logs / "api-server.log").read_text(errors="replace")
+        read_at = parse_ts(match["at"].replace("+0000", "+00:00"))
+        if record is None or read_at is None or (record.gate_end and read_at >= record.gate_end):
+            continue
+        record.report_read_at = min(read_at, record.report_read_at or read_at)
+    api_log = component_log(stack, "api-server")
     dag_of_ti = {m["ti_id"]: m["dag_id"] for m in TI_DETAILS.finditer(api_log)}
     conflicts = Counter(dag_of_ti.get(m["ti_id"]) for m in START_CONFLICT.finditer(api_log))
     for outcome in outcomes:
@@ -502,7 +508,11 @@ def attribute_mismatches(stack: AirflowStack, outcomes: list[Outcome]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stacks", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument(
+        "--stacks",
+        default="sqlite,postgres",
+        help=f"comma-separated, of {', '.join(CONFIGS)} (production: CeleryExecutor, two of each)",
+    )
     parser.add_argument("--runs", type=int, default=100, help="DAG runs per stack and retries value")
     parser.add_argument("--batch", type=int, default=10, help="runs in flight at once")
     parser.add_argument(
@@ -534,7 +544,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
     args.retries = [int(r) for r in args.retries.split(",") if r.strip()]
-    unknown = [s for s in args.stacks if s not in ("sqlite", "postgres")] + [
+    unknown = [s for s in args.stacks if s not in CONFIGS] + [
         str(r) for r in args.retries if r not in DAG_IDS
     ]
     if unknown or args.runs < 1 or args.batch < 1:

@@ -2,9 +2,11 @@
 
 Used by the system tests (one stack per configuration per test session), the benchmarks and the
 stress scripts. A stack is: a fresh metadata database (SQLite file, or a new PostgreSQL database),
-``airflow db migrate`` with the HITL DB manager, then ``airflow api-server`` (all-in-one, or split
-into ``--apps core`` and ``--apps execution``), ``scheduler``, ``dag-processor`` and ``triggerer``
-as separate processes with the project's LocalExecutor, and SimpleAuthManager users of each role.
+``airflow db migrate`` with the HITL DB manager, then ``airflow api-server`` (all-in-one, split
+into ``--apps core`` and ``--apps execution``, or several all-in-one servers on ports of their
+own), ``scheduler``, ``dag-processor`` and ``triggerer`` as separate processes (several of some in
+the production layout), with the project's LocalExecutor or CeleryExecutor (Redis as broker,
+``airflow celery worker`` processes), and SimpleAuthManager users of each role.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 TEST_DAGS = Path(__file__).parent / "dags"
 PG_ADMIN_URL = os.environ.get("HITL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The Celery broker of the CeleryExecutor stacks; each stack keeps its keys under a prefix of its own.
+REDIS_URL = os.environ.get("HITL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # SimpleAuthManager users (name -> role) every stack has.
 USERS = {"admin": "admin", "viewer": "viewer", "user": "user", "op": "op", "alice": "viewer", "bob": "viewer"}
@@ -95,6 +99,27 @@ def require_postgres(purpose: str) -> None:
     pytest.skip(f"{missing}: start PostgreSQL on 127.0.0.1:5432 (trust auth) to run {purpose}")
 
 
+def redis_available() -> str | None:
+    """None when Redis answers at ``REDIS_URL``, else why not."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        return None
+    except Exception as err:
+        return f"Redis at {REDIS_URL} is not reachable ({str(err).strip()})"
+
+
+def require_redis(purpose: str) -> None:
+    """Like :func:`require_postgres`, for the Celery broker."""
+    missing = redis_available()
+    if missing is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{missing}; CI must run {purpose}")
+    pytest.skip(f"{missing}: start Redis on 127.0.0.1:6379 to run {purpose}")
+
+
 def _pg_admin(sql: str) -> None:
     import psycopg2
 
@@ -113,8 +138,27 @@ class StackConfig:
     name: str
     database: str  # "sqlite" or "postgres"
     split_api_server: bool = False
-    api_workers: int = 1
+    api_workers: int = 1  # uvicorn worker processes per API server
     extra_env: dict[str, str] = field(default_factory=dict)
+    executor: str = "LocalExecutor"  # or "CeleryExecutor" (Redis broker, PostgreSQL results)
+    schedulers: int = 1
+    triggerers: int = 1
+    # All-in-one API servers, each a process of its own on a port of its own (not with the split).
+    api_servers: int = 1
+    celery_workers: int = 0
+    # Runs only the tests marked ``on_stack(name=...)`` for it, never the rest of the suite: a
+    # layout whose start and size are paid for by the tests that need it.
+    marked_tests_only: bool = False
+
+    @property
+    def celery(self) -> bool:
+        return self.executor == "CeleryExecutor"
+
+    def __post_init__(self) -> None:
+        if self.celery and (self.database != "postgres" or self.celery_workers < 1):
+            raise ValueError(f"{self.name}: the CeleryExecutor needs PostgreSQL and at least one worker")
+        if self.split_api_server and self.api_servers != 1:
+            raise ValueError(f"{self.name}: a split API server is one core and one execution process")
 
 
 # The project's LocalExecutor, as the run command uses it: Airflow 3.0.6's own can start a task
@@ -122,23 +166,71 @@ class StackConfig:
 # (apache/airflow#56010); this one hands work to its workers only after that commit.
 EXECUTOR = "airflow.hitl.executors.local_executor.LocalExecutor"
 
+# Processes of the same kind on one machine tell Airflow apart by hostname (``job.hostname``), as
+# pods of a deployment do: a component started with HITL_STACK_HOSTNAME reports that name.
+HOSTNAME_MODULE = """
+import os
+
+from airflow.utils.net import getfqdn
+
+
+def hostname() -> str:
+    return os.environ.get("HITL_STACK_HOSTNAME") or getfqdn()
+"""
+
 SQLITE = StackConfig("sqlite", "sqlite")
 # Two API server worker processes, so concurrent answers are served by different processes.
 POSTGRES = StackConfig("postgres", "postgres", api_workers=2)
 POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
-CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT)}
+# What a platform team runs: several of every component, CeleryExecutor with Redis, and room for
+# many tasks at once (a run of 100 mapped approvals). Failing over is made quicker than Airflow's
+# defaults so the fault tests wait seconds, not minutes: a dead triggerer's triggers move after
+# 15 s (default 30), a dead scheduler's queued tasks are adopted within 10 s (default 300).
+PRODUCTION = StackConfig(
+    "production",
+    "postgres",
+    executor="CeleryExecutor",
+    schedulers=2,
+    triggerers=2,
+    api_servers=2,
+    celery_workers=2,
+    marked_tests_only=True,
+    extra_env={
+        "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "15",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
+        "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "10",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "8",
+        # A scheduler sends its first task within [celery] operation_timeout (default 1 s), and
+        # that send imports the Redis transport: on a busy machine the import took longer, was cut
+        # off half-done, and every later send failed ("module 'redis' has no attribute 'client'").
+        "AIRFLOW__CELERY__OPERATION_TIMEOUT": "10",
+        "AIRFLOW__CORE__PARALLELISM": "64",
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "128",
+    },
+)
+CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT, PRODUCTION)}
 
 
 def selected_stacks() -> list[str]:
     """The stack configurations to test: all, or those named in ``HITL_STACKS`` (comma-separated)."""
     wanted = os.environ.get("HITL_STACKS")
-    return [name.strip() for name in wanted.split(",")] if wanted else list(CONFIGS)
+    names = [name.strip() for name in wanted.split(",") if name.strip()] if wanted else list(CONFIGS)
+    unknown = [name for name in names if name not in CONFIGS]
+    if unknown:
+        raise pytest.UsageError(f"HITL_STACKS names unknown stacks {unknown}; known: {sorted(CONFIGS)}")
+    return names
 
 
-def one_stack_name() -> str:
-    """The stack that layout-independent tests run on: postgres when selected, else the first."""
-    selected = selected_stacks()
-    return "postgres" if "postgres" in selected else selected[0]
+def general_stacks() -> list[str]:
+    """The selected stacks that run the whole suite (not only the tests marked for them)."""
+    return [name for name in selected_stacks() if not CONFIGS[name].marked_tests_only]
+
+
+def one_stack_name() -> str | None:
+    """The stack that layout-independent tests run on: postgres when selected, else the first
+    general one (None when only stacks for marked tests are selected)."""
+    general = general_stacks()
+    return "postgres" if "postgres" in general else next(iter(general), None)
 
 
 def on_one_stack() -> pytest.MarkDecorator:
@@ -155,6 +247,20 @@ def on_stack(name: str, why: str) -> pytest.MarkDecorator:
     return pytest.mark.on_stack(name=name, why=why)
 
 
+@dataclass(frozen=True)
+class Component:
+    """One process of a stack: its ``airflow`` arguments and the environment it differs in."""
+
+    kind: str  # "api-server", "scheduler", "dag-processor", "triggerer" or "celery-worker"
+    args: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _names(kind: str, count: int) -> list[str]:
+    """``kind`` alone for one process, ``kind-1`` ... ``kind-N`` for several."""
+    return [kind] if count == 1 else [f"{kind}-{index}" for index in range(1, count + 1)]
+
+
 class AirflowStack:
     """Starts, talks to and stops one set of real Airflow components."""
 
@@ -162,11 +268,20 @@ class AirflowStack:
         self.config = config
         self.home = workdir / f"airflow-{config.name}"
         self.logs = self.home / "component-logs"
-        self.port = free_port()
-        self.execution_port = free_port() if config.split_api_server else self.port
-        # Log servers get ports of their own, so stacks can run side by side.
+        # Every API server's port by component name; the first one is the stack's base URL.
+        self.api_ports = {name: free_port() for name in self._api_server_names()}
+        self.port = next(iter(self.api_ports.values()))
+        # The workers' execution API: the split's execution part, else the last API server (with
+        # several, not the first, which starts alone and takes the request lifecycle's lease).
+        self.execution_api_server = list(self.api_ports)[-1]
+        self.execution_port = self.api_ports[self.execution_api_server]
+        # Log servers get ports of their own, so stacks (and workers, triggerers) run side by side.
         self.worker_log_port = free_port()
         self.trigger_log_port = free_port()
+        self.components = self._plan_components()
+        # The stack's Celery queue, and the prefix of all its keys in Redis: stacks of parallel test
+        # sessions share the Redis server but never see each other's tasks.
+        self.celery_queue = f"hitl-{config.name}-{uuid.uuid4().hex[:8]}"
         self.dag_files = list(dag_files) or sorted(TEST_DAGS.glob("*.py"))
         self.processes: dict[str, subprocess.Popen] = {}
         self.stopped: set[str] = set()  # components a test stopped on purpose
@@ -174,9 +289,48 @@ class AirflowStack:
         self.passwords: dict[str, str] = {}
         self._tokens: dict[str, str] = {}
 
+    def _api_server_names(self) -> list[str]:
+        if self.config.split_api_server:
+            return ["api-server-core", "api-server-execution"]
+        return _names("api-server", self.config.api_servers)
+
+    def _plan_components(self) -> dict[str, Component]:
+        """Every process of the stack by name, in start order (API servers first)."""
+        components = {}
+        for name, port in self.api_ports.items():
+            apps = {"api-server-core": ("--apps", "core"), "api-server-execution": ("--apps", "execution")}
+            components[name] = Component(
+                "api-server", ("api-server", *apps.get(name, ()), "--port", str(port))
+            )
+        for name in _names("scheduler", self.config.schedulers):
+            components[name] = Component("scheduler", ("scheduler",))
+        components["dag-processor"] = Component("dag-processor", ("dag-processor",))
+        triggerers = _names("triggerer", self.config.triggerers)
+        for index, name in enumerate(triggerers):
+            port = self.trigger_log_port if index == 0 else free_port()
+            env = {"AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port)}
+            if len(triggerers) > 1:  # which one runs a trigger: its job's hostname says
+                env |= {"AIRFLOW__CORE__HOSTNAME_CALLABLE": "hitl_stack_hostname.hostname"}
+                env |= {"HITL_STACK_HOSTNAME": name}
+            components[name] = Component("triggerer", ("triggerer",), env)
+        for name in _names("celery-worker", self.config.celery_workers):
+            args = ("celery", "worker", "--celery-hostname", f"{name}@{self.config.name}")
+            args += ("--pid", str(self.home / f"{name}.pid"))
+            env = {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}
+            components[name] = Component("celery-worker", args, env)
+        return components
+
+    def names(self, kind: str) -> list[str]:
+        """The components of one kind ("api-server", "scheduler", ...), in start order."""
+        return [name for name, component in self.components.items() if component.kind == kind]
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def api_url(self, name: str) -> str:
+        """The URL of the API server ``name`` (one of ``self.names("api-server")``)."""
+        return f"http://127.0.0.1:{self.api_ports[name]}"
 
     @property
     def sql_alchemy_conn(self) -> str:
@@ -237,6 +391,16 @@ class AirflowStack:
                 ),
             }
         )
+        if self.config.celery:
+            env.update(
+                {
+                    "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                    "AIRFLOW__CELERY__BROKER_URL": REDIS_URL,
+                    "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": f"{self.celery_queue}:",
+                    "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{self.pg_database}",
+                    "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.celery_queue,
+                }
+            )
         env.update(self.config.extra_env)
         return env
 
@@ -248,6 +412,8 @@ class AirflowStack:
         self.logs.mkdir()
         for dag_file in self.dag_files:
             shutil.copy(dag_file, self.home / "dags" / dag_file.name)
+        (self.home / "config").mkdir()
+        (self.home / "config" / "hitl_stack_hostname.py").write_text(HOSTNAME_MODULE)
         if self.config.database == "postgres":
             self.pg_database = f"hitl_{self.config.name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
             _pg_admin(f'CREATE DATABASE "{self.pg_database}"')
@@ -257,32 +423,40 @@ class AirflowStack:
     def start(
         self,
         timeout: float = 180,
-        components: Iterable[str] = ("scheduler", "dag-processor", "triggerer"),
+        components: Iterable[str] = ("scheduler", "dag-processor", "triggerer", "celery-worker"),
         fresh: bool = True,
     ) -> AirflowStack:
-        """Starts the API server(s) and ``components``; ``fresh=False`` keeps a prepared database."""
+        """Starts the API server(s) and the components of the kinds ``components``; ``fresh=False``
+        keeps a prepared database."""
         if fresh:
             self.prepare()
+        first, *others = self.names("api-server")
+        # The first API server alone: uvicorn kills a worker process that cannot answer its
+        # 5-second health ping while it is still importing Airflow, which happens when all
+        # components import Airflow at once on a busy 2-core machine.
+        self._start_component(first)
         if self.config.split_api_server:
-            self._spawn("api-server-core", "api-server", "--apps", "core", "--port", str(self.port))
-            self._spawn(
-                "api-server-execution",
-                "api-server",
-                "--apps",
-                "execution",
-                "--port",
-                str(self.execution_port),
-            )
-        else:
-            self._spawn("api-server", "api-server", "--port", str(self.port))
-        # The API server first: uvicorn kills a worker process that cannot answer its 5-second
-        # health ping while it is still importing Airflow, which happens when all components
-        # import Airflow at once on a busy 2-core machine.
+            self._start_component(others.pop())
         wait_for(self._healthy, timeout, "the API server to answer")
-        for component in components:
-            self._spawn(component, component)
+        for name in others:
+            self._start_component(name)
+        for name, component in self.components.items():
+            if component.kind in components and component.kind != "api-server":
+                self._start_component(name)
+        for name in others:
+            wait_for(lambda name=name: self._healthy(self.api_url(name)), timeout, f"{name} to answer")
         self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
         return self
+
+    def _start_component(self, name: str) -> subprocess.Popen:
+        component = self.components[name]
+        env = {**self.env(), **component.env}
+        if self.pg_database:  # its connections show in pg_stat_activity under its name
+            conn = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+                f"{conn}{'&' if '?' in conn else '?'}application_name={name}"
+            )
+        return self._spawn(name, *component.args, env=env)
 
     def run_airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -319,18 +493,30 @@ class AirflowStack:
 
     def respawn(self, name: str) -> None:
         """Start the component ``name`` again (after a test killed it) and wait until it serves."""
-        args = {
-            "api-server": ("api-server", "--port", str(self.port)),
-            "api-server-core": ("api-server", "--apps", "core", "--port", str(self.port)),
-        }.get(name, (name,))
         old = self.processes.pop(name)
         self.stopped.discard(name)
         if old.poll() is None:
             os.killpg(old.pid, signal.SIGKILL)
             old.wait(timeout=30)
-        self._spawn(name, *args)
-        if name.startswith("api-server"):
-            wait_for(self._healthy, 180, f"{name} to answer again")
+        self._start_component(name)
+        if name in self.api_ports:
+            wait_for(lambda: self._healthy(self.api_url(name)), 180, f"{name} to answer again")
+
+    def terminate(self, name: str, timeout: float = 60) -> None:
+        """Stop the component ``name`` as a deployment does: SIGTERM, SIGKILL after ``timeout``."""
+        process = self.processes[name]
+        self.stopped.add(name)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+    def restart(self, name: str) -> None:
+        """Stop the component ``name`` gracefully and start it again."""
+        self.terminate(name)
+        self.respawn(name)
 
     def kill(self, name: str) -> None:
         """SIGKILL the component ``name`` and all its processes (no clean shutdown)."""
@@ -356,7 +542,8 @@ class AirflowStack:
         return self.component_of(int(rows[0][0].split(":")[1]))
 
     def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-        with open(self.logs / f"{name}.log", "w") as log:  # the child keeps its own descriptor
+        # Appended to: a component started again keeps the log of its previous run.
+        with open(self.logs / f"{name}.log", "a") as log:  # the child keeps its own descriptor
             self.processes[name] = subprocess.Popen(
                 [str(VENV_BIN / "airflow"), *args],
                 env=env or self.env(),
@@ -390,11 +577,11 @@ class AirflowStack:
             process.wait(timeout=30)
             self.processes.pop(name, None)
 
-    def _healthy(self) -> bool:
+    def _healthy(self, base_url: str | None = None) -> bool:
         for name, proc in self.processes.items():
             if proc.poll() is not None and name not in self.stopped:
                 raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.tail(name)}")
-        response = httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5)
+        response = httpx.get(f"{base_url or self.base_url}/api/v2/monitor/health", timeout=5)
         return response.status_code == 200
 
     def _read_passwords(self) -> dict[str, str] | None:
@@ -423,6 +610,17 @@ class AirflowStack:
                 proc.wait(timeout=10)
         self.processes.clear()
         self.drop_database()
+        if self.config.celery:
+            self.drop_celery_keys()
+
+    def drop_celery_keys(self) -> None:
+        """Remove the stack's keys (its queue, Celery's bindings) from the shared Redis."""
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{self.celery_queue}:*"))
+        if keys:
+            client.delete(*keys)
 
     def drop_database(self) -> None:
         if self._engine is not None:
@@ -443,18 +641,21 @@ class AirflowStack:
             self._tokens[user] = response.json()["access_token"]
         return self._tokens[user]
 
-    def client(self, user: str = "admin") -> ApiClient:
-        return ApiClient(self, user)
+    def client(self, user: str = "admin", server: str | None = None) -> ApiClient:
+        """A REST client of ``user``, talking to the API server ``server`` (default: the first)."""
+        return ApiClient(self, user, self.api_url(server) if server else self.base_url)
 
 
 class ApiClient:
     """A thin REST client for one user of a stack."""
 
-    def __init__(self, stack: AirflowStack, user: str) -> None:
+    def __init__(self, stack: AirflowStack, user: str, base_url: str | None = None) -> None:
         self.stack = stack
         self.user = user
         self.http = httpx.Client(
-            base_url=stack.base_url, headers={"Authorization": f"Bearer {stack.token(user)}"}, timeout=30
+            base_url=base_url or stack.base_url,
+            headers={"Authorization": f"Bearer {stack.token(user)}"},
+            timeout=30,
         )
 
     def wait_for_dag(self, dag_id: str, timeout: float = 120) -> None:

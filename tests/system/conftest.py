@@ -13,6 +13,7 @@ from tests.system.airflow_stack import (
     StackConfig,
     one_stack_name,
     require_postgres,
+    require_redis,
     selected_stacks,
 )
 from tests.system.browser import chromium_context, chromium_missing
@@ -30,10 +31,13 @@ _running: dict[str, AirflowStack] = {}
 
 @pytest.fixture(scope="session", params=selected_stacks())
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowStack]:
-    """A running Airflow with the feature, per configuration (sqlite, postgres, postgres-split)."""
+    """A running Airflow with the feature, per configuration (sqlite, postgres, postgres-split,
+    production); a configuration none of the collected tests runs on is never started."""
     config: StackConfig = CONFIGS[request.param]
     if config.database == "postgres":
         require_postgres(f"the {config.name} tests")
+    if config.celery:
+        require_redis(f"the {config.name} tests (CeleryExecutor with Redis as broker)")
     stack = AirflowStack(config, tmp_path_factory.mktemp("stacks"))
     try:
         stack.start()
@@ -72,27 +76,39 @@ def browser() -> Iterator[Callable[..., AbstractContextManager[BrowserContext]]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``one_stack`` run on :func:`one_stack_name` only; tests marked ``on_stack`` on
-    the stack they name (skipped with the reason where it is not selected)."""
+    """Which stacks each system test runs on.
+
+    * unmarked: every selected stack that runs the whole suite (not those for marked tests only,
+      such as ``production``);
+    * ``one_stack``: :func:`one_stack_name` only;
+    * ``on_stack(name=...)``: that stack only; where it is not selected, the test is reported as
+      skipped (on :func:`one_stack_name`) with the reason and how to select it.
+
+    The other stacks' items are deselected, so a stack no collected test needs is never started.
+    """
     chosen = one_stack_name()
     selected = selected_stacks()
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         stack_name = callspec.params.get("stack") if callspec is not None else None
-        wanted = chosen if item.get_closest_marker("one_stack") else None
+        if stack_name is None:
+            keep.append(item)
+            continue
         if marker := item.get_closest_marker("on_stack"):
-            wanted = marker.kwargs["name"] if marker.kwargs["name"] in selected else chosen
-            if marker.kwargs["name"] not in selected and stack_name == chosen:
+            name, why = marker.kwargs["name"], marker.kwargs["why"]
+            runs_here = stack_name == (name if name in selected else chosen)
+            if name not in selected and runs_here:
                 item.add_marker(
                     pytest.mark.skip(
-                        reason=f"needs the {marker.kwargs['name']} stack ({marker.kwargs['why']}); "
-                        f"select it with HITL_STACKS={marker.kwargs['name']}"
+                        reason=f"needs the {name} stack ({why}); select it with HITL_STACKS={name}"
                     )
                 )
-        (drop if wanted is not None and stack_name is not None and stack_name != wanted else keep).append(
-            item
-        )
+        elif item.get_closest_marker("one_stack"):
+            runs_here = stack_name == chosen
+        else:
+            runs_here = not CONFIGS[stack_name].marked_tests_only
+        (keep if runs_here else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

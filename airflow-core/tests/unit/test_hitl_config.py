@@ -1,4 +1,5 @@
-"""The ``[hitl]`` settings: renamed options are still read, with a warning naming the new one."""
+"""The ``[hitl]`` settings: renamed options are still read, with a warning naming the new one; the
+settle time follows the executor."""
 
 from __future__ import annotations
 
@@ -28,3 +29,26 @@ def test_the_new_name_wins_over_the_old_one(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("AIRFLOW__HITL__SHARED_LINKS_ENABLED", "True")
     monkeypatch.setenv("AIRFLOW__HITL__PREPARED_LINKS_ENABLED", "False")
     assert get_settings().prepared_links_enabled is False
+
+
+@pytest.mark.parametrize(
+    ("executor", "settle"),
+    [
+        ("LocalExecutor", 10.0),
+        ("CeleryExecutor", 15.0),
+        ("airflow.providers.celery.executors.celery_executor.CeleryExecutor", 15.0),
+        ("KubernetesExecutor,CeleryExecutor", 15.0),
+    ],
+)
+def test_the_settle_time_allows_for_the_executors_report(
+    monkeypatch: pytest.MonkeyPatch, executor: str, settle: float
+) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
+    monkeypatch.setenv("AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL", "5")
+    assert get_settings().resume_settle_seconds == settle
+
+
+def test_a_configured_settle_time_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    monkeypatch.setenv("AIRFLOW__HITL__RESUME_SETTLE_SECONDS", "30")
+    assert get_settings().resume_settle_seconds == 30.0
