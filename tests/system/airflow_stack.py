@@ -4,7 +4,8 @@ Used by the system tests (one stack per configuration per test session), the ben
 stress scripts. A stack is: a fresh metadata database (SQLite file, or a new PostgreSQL database),
 ``airflow db migrate`` with the HITL DB manager, then ``airflow api-server`` (all-in-one, or split
 into ``--apps core`` and ``--apps execution``), ``scheduler``, ``dag-processor`` and ``triggerer``
-as separate processes with LocalExecutor, and SimpleAuthManager users of each role.
+as separate processes with LocalExecutor, and SimpleAuthManager users of each role (or, on the
+``fab`` stack, the FAB auth manager with the users and roles of ``tests/system/fab_auth.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pytest
+
+from tests.system.fab_auth import FAB_AUTH_MANAGER, create_fab_users
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -115,6 +118,12 @@ class StackConfig:
     split_api_server: bool = False
     api_workers: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
+    # "simple" (Airflow's SimpleAuthManager, the users of USERS) or "fab" (the FAB provider's auth
+    # manager, the users and roles of tests/system/fab_auth.py).
+    auth_manager: str = "simple"
+    # Only tests that name this stack (``on_stack``) run on it: a stack for one concern, whose
+    # users differ from the ones the rest of the suite speaks to.
+    only_named_tests: bool = False
 
 
 # Airflow 3.0.6's LocalExecutor can fail a task before it starts ("TI was not in a state where it
@@ -137,7 +146,9 @@ SQLITE = StackConfig("sqlite", "sqlite")
 # Two API server worker processes, so concurrent answers are served by different processes.
 POSTGRES = StackConfig("postgres", "postgres", api_workers=2)
 POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
-CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT)}
+# The FAB auth manager: real users with several roles, DAG-level permissions (tests/system/test_fab_auth.py).
+FAB = StackConfig("fab", "postgres", auth_manager="fab", only_named_tests=True)
+CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT, FAB)}
 
 
 def selected_stacks() -> list[str]:
@@ -248,6 +259,14 @@ class AirflowStack:
                 ),
             }
         )
+        if self.config.auth_manager == "fab":
+            env.update(
+                {
+                    "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
+                    # Signs FAB's login session: every API server process must use the same key.
+                    "AIRFLOW__API__SECRET_KEY": "hitl-system-tests-fab-secret",
+                }
+            )
         env.update(self.config.extra_env)
         return env
 
@@ -265,6 +284,8 @@ class AirflowStack:
             self.pg_database = f"hitl_{self.config.name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
             _pg_admin(f'CREATE DATABASE "{self.pg_database}"')
         self.run_airflow("db", "migrate")
+        if self.config.auth_manager == "fab":
+            self.passwords = create_fab_users(self)
         return self
 
     def start(
@@ -294,7 +315,8 @@ class AirflowStack:
         wait_for(self._healthy, timeout, "the API server to answer")
         for component in components:
             self._spawn(component, component)
-        self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
+        if self.config.auth_manager == "simple":
+            self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
         return self
 
     def run_airflow(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -307,10 +329,11 @@ class AirflowStack:
             timeout=300,
         )
 
-    def run_python(self, code: str) -> str:
-        """Run ``code`` in a Python process with this stack's Airflow environment; its stdout."""
+    def run_python(self, code: str, *args: str) -> str:
+        """Run ``code`` (with ``args`` as ``sys.argv[1:]``) in a Python process with this stack's
+        Airflow environment; its stdout."""
         result = subprocess.run(
-            [sys.executable, "-c", code], env=self.env(), capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", code, *args], env=self.env(), capture_output=True, text=True, timeout=300
         )
         if result.returncode != 0:
             raise RuntimeError(f"Python snippet failed:\n{result.stdout}\n{result.stderr}")

@@ -73,7 +73,8 @@ def browser() -> Iterator[Callable[..., AbstractContextManager[BrowserContext]]]
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``one_stack`` run on :func:`one_stack_name` only; tests marked ``on_stack`` on
-    the stack they name (skipped with the reason where it is not selected)."""
+    the stack they name (skipped with the reason where it is not selected). A stack with
+    ``only_named_tests`` (the FAB one) runs the tests that name it and nothing else."""
     chosen = one_stack_name()
     selected = selected_stacks()
     keep, drop = [], []
@@ -90,6 +91,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                         f"select it with HITL_STACKS={marker.kwargs['name']}"
                     )
                 )
+        stack_config = CONFIGS.get(stack_name) if stack_name is not None else None
+        if stack_config is not None and stack_config.only_named_tests and (marker is None or wanted != stack_name):
+            wanted = ""  # a stack for one concern: only the tests that name it run there
         (drop if wanted is not None and stack_name is not None and stack_name != wanted else keep).append(
             item
         )
