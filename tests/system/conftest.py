@@ -92,7 +92,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     )
                 )
         stack_config = CONFIGS.get(stack_name) if stack_name is not None else None
-        if stack_config is not None and stack_config.only_named_tests and (marker is None or wanted != stack_name):
+        if (
+            stack_config is not None
+            and stack_config.only_named_tests
+            and (marker is None or wanted != stack_name)
+        ):
             wanted = ""  # a stack for one concern: only the tests that name it run there
         (drop if wanted is not None and stack_name is not None and stack_name != wanted else keep).append(
             item

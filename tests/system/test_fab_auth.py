@@ -150,7 +150,10 @@ def test_users_without_it_are_not_hitl_admins_even_with_a_role_called_admin(
     detail = client.get_request("hitl_fab_assigned_user", run_id, "for_erin").json()
     assert (detail["can_respond"], detail["respond_as_override"]) == (False, False)
     assert client.respond("hitl_fab_assigned_user", run_id, "for_erin", ["Reject"]).status_code == 403
-    assert stack.client("erin").respond("hitl_fab_assigned_user", run_id, "for_erin", ["Approve"]).status_code == 200
+    assert (
+        stack.client("erin").respond("hitl_fab_assigned_user", run_id, "for_erin", ["Approve"]).status_code
+        == 200
+    )
 
 
 def test_airflowctl_logs_in_through_fab_and_the_companion_cli_lists_and_answers(
@@ -199,7 +202,9 @@ def test_signing_in_through_fabs_form_from_required_actions_comes_back_there_and
 
 
 def test_a_prepared_link_answers_after_fabs_login_for_the_fab_user_it_was_made_for(
-    stack: AirflowStack, browser: Browser, mailbox: Mailbox  # noqa: F811
+    stack: AirflowStack,
+    browser: Browser,
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     admin = stack.client("admin")
     marker = uuid.uuid4().hex[:10]

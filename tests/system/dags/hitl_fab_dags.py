@@ -20,7 +20,7 @@ LINK_MAIL = """
 """
 
 
-def after():  # noqa: ANN201 (an XComArg)
+def after():
     @task
     def went_on() -> str:
         return "ran"
@@ -31,30 +31,39 @@ def after():  # noqa: ANN201 (an XComArg)
 # Unassigned: whoever may edit the DAG answers. The role "Team A" may read and edit the first only.
 for dag_id in ("hitl_fab_team_a", "hitl_fab_team_b"):
     with DAG(dag_id=dag_id, schedule=None, tags=["hitl-test", "fab"]):
-        ApprovalOperator(
-            task_id="ask", subject=f"Release {dag_id} {{{{ dag_run.conf.get('marker', '') }}}}?"
-        ) >> after()
+        (
+            ApprovalOperator(
+                task_id="ask", subject=f"Release {dag_id} {{{{ dag_run.conf.get('marker', '') }}}}?"
+            )
+            >> after()
+        )
 
 with DAG(dag_id="hitl_fab_assigned_user", schedule=None, tags=["hitl-test", "fab"]):
     ApprovalOperator(task_id="for_erin", subject="Erin, approve?", assigned_users=ERIN) >> after()
 
 with DAG(dag_id="hitl_fab_assigned_group", schedule=None, tags=["hitl-test", "fab"]):
-    ApprovalOperator(
-        task_id="for_approvers", subject="Approvers, approve?", assigned_groups=["fab-approvers"]
-    ) >> after()
+    (
+        ApprovalOperator(
+            task_id="for_approvers", subject="Approvers, approve?", assigned_groups=["fab-approvers"]
+        )
+        >> after()
+    )
 
 with DAG(dag_id="hitl_fab_links", schedule=None, tags=["hitl-test", "fab"]):
-    ApprovalOperator(
-        task_id="for_erin",
-        subject="Links for Erin {{ dag_run.conf.get('marker', '') }}",
-        assigned_users=ERIN,
-        notifiers=PerRecipientNotifier(
-            SmtpNotifier(
-                to="{{ hitl_recipient.address }}",
-                from_email="airflow@example.com",
-                subject="{{ hitl_request.subject }}",
-                html_content=LINK_MAIL,
+    (
+        ApprovalOperator(
+            task_id="for_erin",
+            subject="Links for Erin {{ dag_run.conf.get('marker', '') }}",
+            assigned_users=ERIN,
+            notifiers=PerRecipientNotifier(
+                SmtpNotifier(
+                    to="{{ hitl_recipient.address }}",
+                    from_email="airflow@example.com",
+                    subject="{{ hitl_request.subject }}",
+                    html_content=LINK_MAIL,
+                ),
+                recipients={ERIN["id"]: "erin@example.com"},
             ),
-            recipients={ERIN["id"]: "erin@example.com"},
-        ),
-    ) >> after()
+        )
+        >> after()
+    )

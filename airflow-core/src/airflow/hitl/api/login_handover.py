@@ -88,7 +88,9 @@ class FabLoginHandoverMiddleware:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self._active: bool | None = None  # decided on the first landing page (the auth manager is set up by then)
+        self._active: bool | None = (
+            None  # decided on the first landing page (the auth manager is set up by then)
+        )
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if not wants_token(scope):
