@@ -2,9 +2,10 @@
 # The test command: set up everything the tests need (from the lock) and run the whole suite:
 # lint and type checks, unit tests, and system tests on real Airflow components.
 #
-# System tests run on three stack configurations: sqlite, postgres, postgres-split (a split
-# API server). Without PostgreSQL on 127.0.0.1:5432 the PostgreSQL ones are skipped with a printed
-# reason, except under CI=true, where they must run. HITL_STACKS=sqlite narrows the set.
+# System tests run on four stack configurations: sqlite, postgres, postgres-split (a split
+# API server) and fab (the FAB auth manager, its own tests only). Without PostgreSQL on
+# 127.0.0.1:5432 the PostgreSQL ones are skipped with a printed reason, except under CI=true,
+# where they must run. HITL_STACKS=sqlite narrows the set.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k approval.
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
