@@ -124,6 +124,8 @@ class StackConfig:
     # Only tests that name this stack (``on_stack``) run on it: a stack for one concern, whose
     # users differ from the ones the rest of the suite speaks to.
     only_named_tests: bool = False
+    # The test DAG files (names in tests/system/dags) it parses; empty: all of them.
+    dag_files: tuple[str, ...] = ()
 
 
 # Airflow 3.0.6's LocalExecutor can fail a task before it starts ("TI was not in a state where it
@@ -147,7 +149,9 @@ SQLITE = StackConfig("sqlite", "sqlite")
 POSTGRES = StackConfig("postgres", "postgres", api_workers=2)
 POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
 # The FAB auth manager: real users with several roles, DAG-level permissions (tests/system/test_fab_auth.py).
-FAB = StackConfig("fab", "postgres", auth_manager="fab", only_named_tests=True)
+FAB = StackConfig(
+    "fab", "postgres", auth_manager="fab", only_named_tests=True, dag_files=("hitl_fab_dags.py",)
+)
 CONFIGS = {config.name: config for config in (SQLITE, POSTGRES, POSTGRES_SPLIT, FAB)}
 
 
@@ -189,7 +193,11 @@ class AirflowStack:
         # Log servers get ports of their own, so stacks can run side by side.
         self.worker_log_port = free_port()
         self.trigger_log_port = free_port()
-        self.dag_files = list(dag_files) or sorted(TEST_DAGS.glob("*.py"))
+        self.dag_files = (
+            list(dag_files)
+            or [TEST_DAGS / name for name in config.dag_files]
+            or sorted(TEST_DAGS.glob("*.py"))
+        )
         self.processes: dict[str, subprocess.Popen] = {}
         self.stopped: set[str] = set()  # components a test stopped on purpose
         self.pg_database: str | None = None
