@@ -15,6 +15,9 @@ rest of the API server's stack; nothing leaves the server, and FAB decides every
 session is signed in and active, the token and its lifetime). The page's scripts then move the token
 to ``localStorage``, as after any login. A browser that is not signed in gets nothing from FAB and
 goes to the login as before. Under any other auth manager the middleware passes everything through.
+
+It hands out nothing FAB's own ``GET /auth/`` would not: the same token, to the same browser, in the
+same cookie (which scripts of other origins cannot read).
 """
 
 from __future__ import annotations
