@@ -162,9 +162,12 @@ def selected_stacks() -> list[str]:
 
 
 def one_stack_name() -> str:
-    """The stack that layout-independent tests run on: postgres when selected, else the first."""
+    """The stack that layout-independent tests run on: postgres when selected, else the first
+    selected one that runs more than its own tests (``only_named_tests``)."""
     selected = selected_stacks()
-    return "postgres" if "postgres" in selected else selected[0]
+    general = [name for name in selected if name not in CONFIGS or not CONFIGS[name].only_named_tests]
+    candidates = general or selected
+    return "postgres" if "postgres" in candidates else candidates[0]
 
 
 def on_one_stack() -> pytest.MarkDecorator:
