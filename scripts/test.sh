@@ -3,10 +3,10 @@
 # lint and type checks, unit tests, and system tests on real Airflow components.
 #
 # System tests run on four stack configurations: sqlite, postgres, postgres-split (a split
-# API server) and production (CeleryExecutor with Redis, two of each component; only the tests
-# marked for it). Without PostgreSQL on 127.0.0.1:5432 or Redis on 127.0.0.1:6379 the stacks that
-# need them are skipped with a printed reason, except under CI=true, where they must run.
-# HITL_STACKS=sqlite narrows the set.
+# API server) and production (CeleryExecutor with Redis, the FAB auth manager, two of each
+# component; only the tests marked for it). Without PostgreSQL on 127.0.0.1:5432 or Redis on
+# 127.0.0.1:6379 the stacks that need them are skipped with a printed reason, except under
+# CI=true, where they must run. HITL_STACKS=sqlite narrows the set.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k approval.
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"

@@ -6,7 +6,8 @@ stress scripts. A stack is: a fresh metadata database (SQLite file, or a new Pos
 into ``--apps core`` and ``--apps execution``, or several all-in-one servers on ports of their
 own), ``scheduler``, ``dag-processor`` and ``triggerer`` as separate processes (several of some in
 the production layout), with the project's LocalExecutor or CeleryExecutor (Redis as broker,
-``airflow celery worker`` processes), and SimpleAuthManager users of each role.
+``airflow celery worker`` processes), and SimpleAuthManager users of each role (or, on the
+``production`` stack, the FAB auth manager with the users and roles of ``tests/system/fab_auth.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pytest
+
+from tests.system.fab_auth import FAB_AUTH_MANAGER, create_fab_users
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -149,6 +152,11 @@ class StackConfig:
     # Runs only the tests marked ``on_stack(name=...)`` for it, never the rest of the suite: a
     # layout whose start and size are paid for by the tests that need it.
     marked_tests_only: bool = False
+    # "simple" (Airflow's SimpleAuthManager, the users of USERS) or "fab" (the FAB provider's auth
+    # manager, the users and roles of tests/system/fab_auth.py).
+    auth_manager: str = "simple"
+    # The test DAG files (names in tests/system/dags) it parses; empty: all of them.
+    dag_files: tuple[str, ...] = ()
 
     @property
     def celery(self) -> bool:
@@ -182,8 +190,9 @@ SQLITE = StackConfig("sqlite", "sqlite")
 # Two API server worker processes, so concurrent answers are served by different processes.
 POSTGRES = StackConfig("postgres", "postgres", api_workers=2)
 POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
-# What a platform team runs: several of every component, CeleryExecutor with Redis, and room for
-# many tasks at once (a run of 100 mapped approvals). Failing over is made quicker than Airflow's
+# What a platform team runs: several of every component, CeleryExecutor with Redis, the FAB auth
+# manager (real users with several roles, DAG-level permissions: tests/system/test_fab_auth.py),
+# and room for many tasks at once (a run of 100 mapped approvals). Failing over is made quicker than Airflow's
 # defaults so the fault tests wait seconds, not minutes: a dead triggerer's triggers move after
 # 15 s (default 30), a dead scheduler's queued tasks are adopted within 10 s (default 300).
 PRODUCTION = StackConfig(
@@ -195,6 +204,8 @@ PRODUCTION = StackConfig(
     api_servers=2,
     celery_workers=2,
     marked_tests_only=True,
+    auth_manager="fab",
+    dag_files=("hitl_fault_dags.py", "hitl_fab_dags.py"),
     extra_env={
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "15",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
@@ -282,7 +293,11 @@ class AirflowStack:
         # The stack's Celery queue, and the prefix of all its keys in Redis: stacks of parallel test
         # sessions share the Redis server but never see each other's tasks.
         self.celery_queue = f"hitl-{config.name}-{uuid.uuid4().hex[:8]}"
-        self.dag_files = list(dag_files) or sorted(TEST_DAGS.glob("*.py"))
+        self.dag_files = (
+            list(dag_files)
+            or [TEST_DAGS / name for name in config.dag_files]
+            or sorted(TEST_DAGS.glob("*.py"))
+        )
         self.processes: dict[str, subprocess.Popen] = {}
         self.stopped: set[str] = set()  # components a test stopped on purpose
         self.pg_database: str | None = None
@@ -401,6 +416,14 @@ class AirflowStack:
                     "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.celery_queue,
                 }
             )
+        if self.config.auth_manager == "fab":
+            env.update(
+                {
+                    "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
+                    # Signs FAB's login session: every API server process must use the same key.
+                    "AIRFLOW__API__SECRET_KEY": "hitl-system-tests-fab-secret",
+                }
+            )
         env.update(self.config.extra_env)
         return env
 
@@ -418,6 +441,8 @@ class AirflowStack:
             self.pg_database = f"hitl_{self.config.name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
             _pg_admin(f'CREATE DATABASE "{self.pg_database}"')
         self.run_airflow("db", "migrate")
+        if self.config.auth_manager == "fab":
+            self.passwords = create_fab_users(self)
         return self
 
     def start(
@@ -445,7 +470,8 @@ class AirflowStack:
                 self._start_component(name)
         for name in others:
             wait_for(lambda name=name: self._healthy(self.api_url(name)), timeout, f"{name} to answer")
-        self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
+        if self.config.auth_manager == "simple":
+            self.passwords = wait_for(self._read_passwords, 30, "SimpleAuthManager passwords")
         return self
 
     def _start_component(self, name: str) -> subprocess.Popen:
@@ -468,10 +494,11 @@ class AirflowStack:
             timeout=300,
         )
 
-    def run_python(self, code: str) -> str:
-        """Run ``code`` in a Python process with this stack's Airflow environment; its stdout."""
+    def run_python(self, code: str, *args: str) -> str:
+        """Run ``code`` (with ``args`` as ``sys.argv[1:]``) in a Python process with this stack's
+        Airflow environment; its stdout."""
         result = subprocess.run(
-            [sys.executable, "-c", code], env=self.env(), capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", code, *args], env=self.env(), capture_output=True, text=True, timeout=300
         )
         if result.returncode != 0:
             raise RuntimeError(f"Python snippet failed:\n{result.stdout}\n{result.stderr}")

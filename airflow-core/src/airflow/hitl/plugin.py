@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from airflow.hitl.api.login_handover import FabLoginHandoverMiddleware
 from airflow.hitl.api.middleware import HITLRoutesMiddleware
 from airflow.hitl.api.nav_entry import NavEntryMiddleware
 from airflow.hitl.api.ui_serving import RequiredActionsUIMiddleware
@@ -26,6 +27,8 @@ class HITLPlugin(AirflowPlugin):
         # The web UI at /required_actions, and its entry in the Airflow UI's navigation bar.
         {"middleware": RequiredActionsUIMiddleware, "name": "hitl-required-actions-ui"},
         {"middleware": NavEntryMiddleware, "name": "hitl-nav-entry"},
+        # The Airflow UI's token for those pages and the link page, after the FAB auth manager's login.
+        {"middleware": FabLoginHandoverMiddleware, "name": "hitl-fab-login-handover"},
     ]
 
     @cached_property

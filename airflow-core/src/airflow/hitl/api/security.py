@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 
 from airflow.api_fastapi.app import get_auth_manager
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.hitl.services.permissions import is_admin
@@ -17,6 +19,37 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
+    from airflow.api_fastapi.auth.managers.models.resource_methods import ResourceMethod
+
+EVERY_DAG = "~"  # the path's dag_id for "all DAGs"
+
+
+def dag_details_of(dag_id: str | None) -> DagDetails:
+    """What an auth manager is asked about for the path's ``dag_id``: ``~`` (every DAG) is no DAG
+    in particular, not a DAG named ``~``."""
+    return DagDetails(id=None if dag_id == EVERY_DAG else dag_id)
+
+
+def requires_access_dag_or_every_dag(
+    method: ResourceMethod, access_entity: DagAccessEntity
+) -> Callable[[Request, BaseUser], None]:
+    """
+    Core's ``requires_access_dag``, except that ``~`` asks for access to some DAG rather than to
+    a DAG with that id, for the list routes (their results are filtered to readable DAGs).
+
+    Why: core passes ``~`` on as the DAG id, and the FAB auth manager then checks the permission
+    ``DAG:~``, which nobody holds; only roles with access to every DAG passed, and a role with
+    access to one DAG got 403 for its own requests. SimpleAuthManager ignores the id.
+    """
+
+    def inner(request: Request, user: GetUserDep) -> None:
+        details = dag_details_of(request.path_params.get("dag_id"))
+        if not get_auth_manager().is_authorized_dag(
+            method=method, access_entity=access_entity, details=details, user=user
+        ):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "Forbidden")
+
+    return inner
 
 
 def readable_dag_ids(user: GetUserDep) -> set[str]:

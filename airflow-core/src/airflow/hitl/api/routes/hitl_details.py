@@ -36,7 +36,7 @@ from airflow.hitl.api.parameters import (
     QueryTaskIdPattern,
     refuse_nul_in_url,
 )
-from airflow.hitl.api.security import ReadableDagIdsDep, editable_dag_ids
+from airflow.hitl.api.security import ReadableDagIdsDep, editable_dag_ids, requires_access_dag_or_every_dag
 from airflow.hitl.models import HITLRequest
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user, waiting_for_user
 from airflow.hitl.services.registry import TaskKey, same_task
@@ -89,7 +89,7 @@ def read_request(session: Session, task: TaskKey, try_number: int | None, user: 
 @hitl_router.get(
     LIST_PATH,
     responses=create_openapi_http_exception_doc([status.HTTP_400_BAD_REQUEST]),
-    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
+    dependencies=[Depends(requires_access_dag_or_every_dag("GET", DagAccessEntity.TASK_INSTANCE))],
 )
 def list_hitl_details(
     dag_id: str,
