@@ -1,4 +1,4 @@
-"""The feature under the FAB auth manager, on real components (the ``production`` stack: FAB with Celery, two of each component).
+"""The feature under the FAB auth manager, on real components (the ``production`` stack).
 
 The stack runs Airflow with ``FabAuthManager``: FAB's tables migrated by ``airflow db migrate``,
 users and roles created through FAB (``tests/system/fab_auth.py``), tokens from FAB's
