@@ -40,7 +40,7 @@ def workload(task_id: str, priority: int = 1, try_number: int = 1) -> workloads.
     )
 
 
-def handed_out(executor: LocalExecutor) -> list[str]:
+def handed_out(executor: AirflowLocalExecutor) -> list[str]:
     """The task ids of what the executor put on its workers' queue so far (taken off it)."""
     found = []
     while not executor.activity_queue.empty():
@@ -66,6 +66,22 @@ def executor(monkeypatch):
 def test_it_is_airflows_local_executor():
     assert issubclass(LocalExecutor, AirflowLocalExecutor)
     assert LocalExecutor.is_local and LocalExecutor.serve_logs
+
+
+def test_airflows_own_hands_the_work_out_while_queueing(monkeypatch):
+    # The race this executor removes: Airflow 3.0.6's LocalExecutor puts the workload on its
+    # workers' queue inside queue_workload, before the scheduler commits the task as queued.
+    stock = AirflowLocalExecutor(parallelism=2)
+    stock.start()
+    monkeypatch.setattr(stock, "_spawn_worker", lambda: None)
+    try:
+        stock.queue_workload(workload("a"), session=None)
+
+        assert handed_out(stock) == ["a"]
+        assert stock.running == set()  # and it does not count it as running
+    finally:
+        stock.activity_queue.close()
+        stock.result_queue.close()
 
 
 def test_queueing_hands_nothing_to_the_workers(executor):
