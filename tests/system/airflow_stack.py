@@ -205,7 +205,7 @@ PRODUCTION = StackConfig(
     celery_workers=2,
     marked_tests_only=True,
     auth_manager="fab",
-    dag_files=("hitl_fault_dags.py", "hitl_fab_dags.py"),
+    dag_files=("hitl_fault_dags.py", "hitl_lifecycle_dags.py", "hitl_fab_dags.py"),
     extra_env={
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "15",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
