@@ -52,6 +52,46 @@ describe("the response view", () => {
     expect(await screen.findByRole("status")).toHaveTextContent("Your answer was recorded.");
   });
 
+  it("sends the comment with the answer", async () => {
+    const calls = serve(makeDetail(), (call) => ({
+      body: { ...(call.body as object), responded_at: new Date().toISOString(), responded_by: { id: "alice", name: "Alice" } },
+    }));
+    renderRoute(ROUTE);
+    await userEvent.type(await screen.findByRole("textbox", { name: "Comment" }), "  numbers checked  ");
+    await userEvent.click(screen.getByRole("button", { name: "Approve" }));
+    await waitFor(() =>
+      expect(calls.find((call) => call.method === "PATCH")?.body).toEqual({
+        chosen_options: ["Approve"],
+        comment: "numbers checked",
+        params_input: {},
+      }),
+    );
+  });
+
+  it("asks for a comment before sending an option that needs one", async () => {
+    const detail = makeDetail({ policy: { allow_self_approval: true, excluded_users: [], require_comment_on: ["Reject"], required_votes: {} } });
+    const calls = serve(detail, (call) => ({
+      body: { ...(call.body as object), responded_at: new Date().toISOString(), responded_by: { id: "alice", name: "Alice" } },
+    }));
+    renderRoute(ROUTE);
+    const comment = await screen.findByRole("textbox", { name: "Comment" });
+    expect(comment).toHaveAccessibleDescription("Required when you choose Reject: say why. Optional otherwise.");
+    await userEvent.click(screen.getByRole("button", { name: "Reject" }));
+    expect(calls.some((call) => call.method === "PATCH")).toBe(false);
+    expect(screen.getByRole("alert")).toHaveTextContent("A comment is required when choosing Reject: say why.");
+    expect(comment).toHaveFocus();
+
+    await userEvent.type(comment, "the totals do not add up");
+    await userEvent.click(screen.getByRole("button", { name: "Reject" }));
+    await waitFor(() =>
+      expect(calls.find((call) => call.method === "PATCH")?.body).toEqual({
+        chosen_options: ["Reject"],
+        comment: "the totals do not add up",
+        params_input: {},
+      }),
+    );
+  });
+
   it("checks the form before sending and shows the server's per-field errors", async () => {
     const detail = makeDetail({
       options: ["OK"],
