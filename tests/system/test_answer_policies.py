@@ -42,6 +42,7 @@ def test_reject_without_a_reason_gets_422_and_with_one_is_recorded_everywhere(st
         "require_comment_on": ["Reject"],
         "allow_self_approval": True,
         "excluded_users": [],
+        "required_votes": {},
     }
 
     for missing in (None, "", "   "):
@@ -152,3 +153,80 @@ def test_a_run_without_a_recorded_user_keeps_only_the_excluded_users_out(stack: 
     anyone.wait_for_request(FOUR_EYES_DAG, run_id, FOUR_EYES_GATE)
     assert refusal(stack.client("racer03"), run_id).endswith("(excluded_users)")
     assert anyone.respond(FOUR_EYES_DAG, run_id, FOUR_EYES_GATE, ["Approve"]).status_code == 200
+
+
+QUORUM_DAG, QUORUM_GATE = "hitl_policy_quorum", "approve_change"
+
+
+def vote(api: ApiClient, dag_id: str, run_id: str, task_id: str, option: str) -> dict[str, Any]:
+    answered = api.respond(dag_id, run_id, task_id, [option])
+    assert answered.status_code == 200, answered.text
+    return answered.json()
+
+
+@on_one_stack()
+def test_two_distinct_approvals_complete_the_request_and_the_task_resumes_once(stack: AirflowStack) -> None:
+    first, second, admin = stack.client("racer10"), stack.client("racer11"), stack.client()
+    run_id = admin.trigger(QUORUM_DAG)
+    request = admin.wait_for_request(QUORUM_DAG, run_id, QUORUM_GATE)
+    assert request["policy"]["required_votes"] == {"Approve": 2}
+
+    recorded = vote(first, QUORUM_DAG, run_id, QUORUM_GATE, "Approve")
+    assert (recorded["status"], recorded["chosen_options"]) == ("pending", ["Approve"])
+    assert [v["user"]["id"] for v in recorded["votes"]] == ["racer10"]
+    again = first.respond(QUORUM_DAG, run_id, QUORUM_GATE, ["Approve"])
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith("You may not vote twice: you voted 'Approve' at ")
+    mine = first.get_request(QUORUM_DAG, run_id, QUORUM_GATE).json()
+    assert mine["status"] == "pending" and mine["can_respond"] is False
+    assert mine["cannot_respond_reason"].endswith(
+        "the request waits for more votes (Approve: 1 of 2, Reject: 0 of 1)"
+    )
+    assert admin.task_instance(QUORUM_DAG, run_id, QUORUM_GATE)["state"] == "deferred"
+
+    completed = vote(second, QUORUM_DAG, run_id, QUORUM_GATE, "Approve")
+    assert completed["status"] == "responded"
+    assert completed["responded_by"]["id"] == "racer11"
+    assert admin.wait_for_state(QUORUM_DAG, run_id, "apply_change", FINISHED)["state"] == "success"
+    result = admin.xcom(QUORUM_DAG, run_id, QUORUM_GATE)
+    assert result["chosen_options"] == ["Approve"]
+    assert [(v["user"]["id"], v["chosen_options"], v["channel"]) for v in result["votes"]] == [
+        ("racer10", ["Approve"], "api"),
+        ("racer11", ["Approve"], "api"),
+    ]
+    detail = admin.get_request(QUORUM_DAG, run_id, QUORUM_GATE).json()
+    assert [v["user"]["id"] for v in detail["votes"]] == ["racer10", "racer11"]
+    assert [(t["try_number"], t["state"]) for t in admin.tries(QUORUM_DAG, run_id, QUORUM_GATE)] == [
+        (1, "success")
+    ]
+    assert len(audit_entries(admin, QUORUM_DAG, run_id, "hitl.vote")) == 2
+    assert len(audit_entries(admin, QUORUM_DAG, run_id)) == 1
+    late = stack.client("racer12").respond(QUORUM_DAG, run_id, QUORUM_GATE, ["Reject"])
+    assert late.status_code == 409
+
+
+@on_one_stack()
+def test_one_rejection_rejects_a_request_that_needs_two_approvals(stack: AirflowStack) -> None:
+    admin = stack.client()
+    run_id = admin.trigger(QUORUM_DAG)
+    admin.wait_for_request(QUORUM_DAG, run_id, QUORUM_GATE)
+    assert vote(stack.client("racer12"), QUORUM_DAG, run_id, QUORUM_GATE, "Approve")["status"] == "pending"
+    assert vote(stack.client("racer13"), QUORUM_DAG, run_id, QUORUM_GATE, "Reject")["status"] == "responded"
+    assert admin.wait_for_state(QUORUM_DAG, run_id, "apply_change", FINISHED)["state"] == "skipped"
+    result = admin.xcom(QUORUM_DAG, run_id, QUORUM_GATE)
+    assert result["chosen_options"] == ["Reject"]
+    assert [v["chosen_options"] for v in result["votes"]] == [["Approve"], ["Reject"]]
+
+
+@on_one_stack()
+def test_on_a_single_choice_the_first_option_to_reach_its_quorum_wins(stack: AirflowStack) -> None:
+    dag_id, task_id = "hitl_policy_quorum_choice", "pick_colour"
+    admin = stack.client()
+    run_id = admin.trigger(dag_id)
+    admin.wait_for_request(dag_id, run_id, task_id)
+    assert vote(stack.client("racer14"), dag_id, run_id, task_id, "red")["status"] == "pending"
+    assert vote(stack.client("racer15"), dag_id, run_id, task_id, "green")["status"] == "pending"
+    assert vote(stack.client("racer16"), dag_id, run_id, task_id, "red")["status"] == "responded"
+    assert admin.wait_for_state(dag_id, run_id, task_id, FINISHED)["state"] == "success"
+    result = admin.xcom(dag_id, run_id, task_id)
+    assert (result["chosen_options"], len(result["votes"])) == (["red"], 3)

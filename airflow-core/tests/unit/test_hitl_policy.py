@@ -9,9 +9,11 @@ from airflow.hitl.policy import (
     DEFAULT_POLICY,
     check_policy,
     comment_problem,
+    is_vote,
     make_policy,
     normalize_comment,
     policy_of,
+    votes_needed,
 )
 
 OPTIONS = ["Approve", "Reject"]
@@ -77,3 +79,24 @@ class TestComments:
         assert normalize_comment("  because  ") == "because"
         assert normalize_comment("   ") is None
         assert normalize_comment(None) is None
+
+
+class TestQuorum:
+    def test_a_request_without_a_quorum_is_decided_by_the_first_answer(self):
+        assert is_vote(DEFAULT_POLICY) is False
+        assert votes_needed(DEFAULT_POLICY, "Approve") == 1
+
+    def test_options_not_named_need_one_vote(self):
+        policy = make_policy(required_votes={"Approve": 3, "Reject": 1})
+        assert policy["required_votes"] == {"Approve": 3}
+        assert (votes_needed(policy, "Approve"), votes_needed(policy, "Reject")) == (3, 1)
+        assert is_vote(policy) is True
+
+    def test_a_quorum_for_an_option_that_is_not_offered_is_named(self):
+        assert check_policy(make_policy(required_votes={"Aprove": 2}), OPTIONS) == [
+            "a quorum is set for 'Aprove', which is not one of the options ['Approve', 'Reject']"
+        ]
+
+    def test_a_quorum_must_be_a_whole_number_of_at_least_one(self):
+        (problem,) = check_policy(make_policy(required_votes={"Reject": 0}), OPTIONS)
+        assert problem == "the number of votes 'Reject' needs must be a whole number of at least 1, got 0"

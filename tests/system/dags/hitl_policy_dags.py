@@ -1,8 +1,8 @@
-"""DAGs for the answer policies: a reason required to reject, separation of duties."""
+"""DAGs for the answer policies: a reason required to reject, separation of duties, quorums."""
 
 from __future__ import annotations
 
-from airflow.providers.hitl.operators.hitl import ApprovalOperator
+from airflow.providers.hitl.operators.hitl import ApprovalOperator, HITLOperator
 from airflow.sdk import DAG, task
 
 with DAG(dag_id="hitl_policy_comment", schedule=None, tags=["hitl-test"]):
@@ -30,3 +30,26 @@ with DAG(dag_id="hitl_policy_four_eyes", schedule=None, tags=["hitl-test"]):
         return "released"
 
     four_eyes >> release()
+
+# Quorum: two distinct approvals approve, one rejection rejects.
+with DAG(dag_id="hitl_policy_quorum", schedule=None, tags=["hitl-test"]):
+    two_approvals = ApprovalOperator(
+        task_id="approve_change", subject="Apply schema change 12?", required_approvals=2
+    )
+
+    @task
+    def apply_change() -> str:
+        return "applied"
+
+    two_approvals >> apply_change()
+
+# Quorum on a single choice: the first option with two votes wins.
+with DAG(dag_id="hitl_policy_quorum_choice", schedule=None, tags=["hitl-test"]):
+    HITLOperator(
+        task_id="pick_colour", subject="Colour of the launch page?", options=["red", "green", "blue"],
+        required_approvals=2,
+    )  # fmt: skip
+
+# Many voters at once (tests/system/test_concurrency.py): thirty approvals approve.
+with DAG(dag_id="hitl_policy_quorum_race", schedule=None, tags=["hitl-test"]):
+    ApprovalOperator(task_id="approve_race", subject="Thirty approvals?", required_approvals=30)

@@ -92,6 +92,32 @@ describe("the response view", () => {
     );
   });
 
+  it("shows the votes so far of a request that needs a quorum, and why the voter waits", async () => {
+    const detail = makeDetail({
+      can_respond: false,
+      cannot_respond_reason: "you voted 'Approve' at 2026-12-01T10:00:00+00:00; the request waits for more votes",
+      policy: { allow_self_approval: true, excluded_users: [], require_comment_on: [], required_votes: { Approve: 2 } },
+      votes: [
+        {
+          channel: "ui",
+          chosen_options: ["Approve"],
+          comment: "checked the diff",
+          override: false,
+          params_input: {},
+          user: { id: "alice", name: "Alice" },
+          voted_at: new Date().toISOString(),
+        },
+      ],
+    });
+    serve(detail);
+    renderRoute(ROUTE);
+    expect(await screen.findByTestId("vote-tally")).toHaveTextContent("Approve: 1 of 2 · Reject: 0 of 1");
+    expect(within(screen.getByTestId("votes")).getByText("Alice")).toBeInTheDocument();
+    expect(screen.getByTestId("votes")).toHaveTextContent("checked the diff");
+    expect(screen.getByTestId("read-only-reason")).toHaveTextContent("the request waits for more votes");
+    expect(screen.queryByRole("button", { name: "Approve" })).not.toBeInTheDocument();
+  });
+
   it("checks the form before sending and shows the server's per-field errors", async () => {
     const detail = makeDetail({
       options: ["OK"],

@@ -118,6 +118,12 @@ def detail_rows(request: dict[str, Any]) -> list[dict[str, str]]:
         ("created_at", request["created_at"]),
         ("deadline", request.get("deadline")),
     ]
+    quorum = (request.get("policy") or {}).get("required_votes") or {}
+    if any(needed > 1 for needed in quorum.values()):
+        rows += [
+            ("votes_needed", [f"{option}: {quorum.get(option, 1)}" for option in request["options"]]),
+            ("votes", [vote_line(vote) for vote in request.get("votes") or []]),
+        ]
     if request.get("response_received") or request.get("responded_at"):
         rows += [
             ("responded_by", f"{responded_by['name']} ({responded_by['id']})" if responded_by else None),
@@ -129,6 +135,12 @@ def detail_rows(request: dict[str, Any]) -> list[dict[str, str]]:
             ("comment", request.get("comment")),
         ]
     return [{"field": name, "value": text(value)} for name, value in rows]
+
+
+def vote_line(vote: dict[str, Any]) -> str:
+    """One vote of a quorum: who, what, when, and why."""
+    line = f"{vote['user']['name']}: {', '.join(vote['chosen_options'])} at {vote['voted_at']}"
+    return f"{line} ({vote['comment']})" if vote.get("comment") else line
 
 
 def field_rows(params: dict[str, Any]) -> list[dict[str, str]]:
@@ -223,6 +235,11 @@ def respond(args: Namespace, client: HITLClient, options: list[str] | None = Non
         {"field": "responded_at", "value": text(answer["responded_at"])},
         {"field": "chosen_options", "value": text(answer["chosen_options"])},
         *([{"field": "comment", "value": text(answer["comment"])}] if answer.get("comment") else []),
+        *(
+            [{"field": "status", "value": "pending: vote recorded, the request waits for more votes"}]
+            if answer.get("status") == "pending"
+            else []
+        ),
     ] + [
         {"field": f"params_input.{name}", "value": "***" if name in sensitive else text(value)}
         for name, value in answer["params_input"].items()

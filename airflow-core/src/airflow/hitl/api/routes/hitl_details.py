@@ -18,6 +18,7 @@ from airflow.hitl.api.datamodels.hitl_details import (
     HITLDetail,
     HITLDetailCollection,
     HITLDetailResponse,
+    HITLUser,
     ReaderContext,
     UpdateHITLDetailPayload,
 )
@@ -248,7 +249,15 @@ def answer_of(session: Session, row: HITLRequest, user: BaseUser) -> HITLDetailR
     session.expire(row, ["votes"])
     votes = read_as(user, row, None).votes
     if row.status == HITLStatus.RESPONDED.value:
-        return HITLDetailResponse.model_validate(row).model_copy(update={"votes": votes})
+        return HITLDetailResponse(
+            responded_by=HITLUser.model_validate(row.responded_by_user),
+            responded_at=row.responded_at,
+            chosen_options=row.chosen_options or [],
+            params_input=row.params_input or {},
+            comment=row.comment,
+            status=row.status,
+            votes=votes,
+        )
     mine = next(vote for vote in votes if vote.user.id == str(user.get_id()))
     return HITLDetailResponse(
         responded_by=mine.user,
