@@ -15,9 +15,15 @@ const PENDING_FOR_ME: ListQuery = { for_me: true, limit: 10, order_by: "deadline
 const fullViewUrl = (detail: HITLDetail): string =>
   `${airflowPrefix()}/required_actions${requestPath(detail.task_instance)}`;
 
-/** Whether a request is answered by one click: options only (no form), at most a row of buttons. */
+/** Whether any option needs a comment (`require_comment_on`): the drawer has no place for one. */
+const needsComment = (detail: HITLDetail): boolean => detail.policy.require_comment_on.length > 0;
+
+/** Whether a request is answered by one click: options only (no form, no comment), at most a row of buttons. */
 export const answersWithOneClick = (detail: HITLDetail): boolean =>
-  Object.keys(detail.params).length === 0 && !detail.multiple && detail.options.length <= MAX_OPTION_BUTTONS;
+  Object.keys(detail.params).length === 0 &&
+  !needsComment(detail) &&
+  !detail.multiple &&
+  detail.options.length <= MAX_OPTION_BUTTONS;
 
 const keyOf = (detail: HITLDetail): string => `${detail.task_instance.id}:${detail.task_instance.try_number}`;
 
@@ -60,7 +66,7 @@ const QuickRequest = ({ answered, detail, onAnswered }: QuickRequestProps) => {
         </Flex>
       ) : (
         <Link fontSize="sm" href={fullViewUrl(detail)}>
-          Needs a form: open the request
+          {needsComment(detail) ? "Needs a comment: open the request" : "Needs a form: open the request"}
         </Link>
       )}
       {respond.isError ? <ErrorNotice error={respond.error} title="Your answer was not recorded" /> : null}
