@@ -19,6 +19,7 @@ HITL_TABLES = {
     "hitl_group_member",
     "hitl_link_token",
     "hitl_lease",
+    "hitl_vote",
 }
 
 # Prints the database's HITL tables, the HITL revision, and differences between the models and
@@ -87,7 +88,7 @@ def test_db_migrate_creates_the_tables_matching_the_models_and_is_idempotent(dat
     database.prepare()
     state = inspect_db(database)
     assert set(state["tables"]) == HITL_TABLES | {"hitl_alembic_version"}
-    assert state["revision"] == "hitl_0003"
+    assert state["revision"] == "hitl_0005"
     assert state["diffs"] == []
     database.run_airflow("db", "migrate")
     assert inspect_db(database) == state
@@ -111,5 +112,5 @@ def test_downgrade_removes_the_tables_and_migrate_brings_them_back(database: Air
     database.run_airflow("db", "migrate")
     again = inspect_db(database)
     assert set(again["tables"]) >= HITL_TABLES
-    assert again["revision"] == "hitl_0003"
+    assert again["revision"] == "hitl_0005"
     assert again["diffs"] == []

@@ -731,10 +731,13 @@ class ApiClient:
         chosen_options: list[str],
         params_input: dict[str, Any] | None = None,
         map_index: int = -1,
+        comment: str | None = None,
     ) -> httpx.Response:
         body: dict[str, Any] = {"chosen_options": chosen_options}
         if params_input is not None:
             body["params_input"] = params_input
+        if comment is not None:
+            body["comment"] = comment
         return self.http.patch(self.task_path(dag_id, run_id, task_id, map_index), json=body)
 
     def list_requests(self, dag_id: str = "~", run_id: str = "~", **params: Any) -> dict[str, Any]:

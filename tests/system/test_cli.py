@@ -251,6 +251,25 @@ def test_each_refusal_is_one_line_with_its_own_exit_code(
 
 
 @on_one_stack()
+def test_reject_needs_comment_where_the_request_says_and_show_prints_it(
+    stack: AirflowStack, terminal: Callable[[str], CliUser]
+) -> None:
+    admin = terminal("admin")
+    run_id = waiting_request(stack, "hitl_policy_comment", "approve_payment")
+    task = ("hitl_policy_comment", run_id, "approve_payment")
+
+    error = admin.fails(INVALID_VALUES, "reject", *task)
+    assert "a comment is required when choosing 'Reject'" in error
+    assert stack.client().get_request(*task).json()["status"] == "pending"
+
+    answer = admin.json("reject", *task, "--comment", "Wrong bank account")
+    assert answer["comment"] == "Wrong bank account"
+    shown = admin.run("show", *task, "-o", "table")
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(r"comment\s+.*Wrong bank account", shown.stdout)
+
+
+@on_one_stack()
 def test_list_shows_what_is_pending_for_me(stack: AirflowStack, terminal: Callable[[str], CliUser]) -> None:
     alice, bob = terminal("alice"), terminal("bob")
     run_id = waiting_request(stack, "hitl_cli_for_alice", "alice_gate")

@@ -45,6 +45,7 @@ EXAMPLE = "example_hitl_email_approval"
 EXAMPLE_GATE = "approve_release"
 LINKS_DAG = "hitl_links_system"
 ASSIGNED_DAG = "hitl_links_assigned"
+COMMENT_DAG = "hitl_links_comment"
 GATE = "gate"
 ANCHOR = re.compile(r'<a href="([^"]+)">([^<]+)</a>')
 FINISHED = {"success", "skipped", "failed", "upstream_failed"}
@@ -293,6 +294,38 @@ def test_a_link_sent_to_a_group_answers_only_after_a_click(
         assert open_link(page, reject) == ("answered", "Reject: answer recorded")
     assert api.wait_for_state(LINKS_DAG, run_id, "after_gate", FINISHED)["state"] == "skipped"
     assert len(respond_events(api, LINKS_DAG, run_id)) == 1
+
+
+@on_one_stack()
+def test_a_link_whose_answer_needs_a_reason_asks_for_it_first(
+    stack: AirflowStack, mailbox: Mailbox, browser: Any
+) -> None:
+    api = stack.client("admin")
+    mailed = mailed_request(api, mailbox, COMMENT_DAG)
+    run_id, reject = mailed.run_id, mailed.personal["user"]["Reject"]
+
+    # Made for its reader, yet it does not answer without the reason, confirmed or not.
+    for confirm in (False, True):
+        asked = use(stack, reject, "user", confirm=confirm)
+        assert asked.status_code == 200, asked.text
+        assert (asked.json()["outcome"], asked.json()["comment_required"]) == ("confirm", True)
+    assert_nothing_recorded(api, COMMENT_DAG, run_id, GATE)
+
+    with browser() as context:
+        page = logged_in_page(context, stack, "user")
+        assert open_link(page, reject, confirm=False) == ("confirm", "Answer “Reject”?")
+        assert page.locator("#comment-label").inner_text() == "Comment (required)"
+        page.locator("#confirm").click()
+        assert page.locator("#comment-error").inner_text() == "Please say why: this answer needs a comment."
+        assert page.locator("body").get_attribute("data-state") == "confirm"
+        page.locator("#comment").fill("The release notes are missing.")
+        page.locator("#confirm").click()
+        page.wait_for_selector(FINAL_STATES, timeout=60_000)
+        assert page.locator("#title").inner_text() == "Reject: answer recorded"
+    assert api.wait_for_state(COMMENT_DAG, run_id, "after_comment_gate", FINISHED)["state"] == "skipped"
+    detail = api.get_request(COMMENT_DAG, run_id, GATE).json()
+    assert (detail["comment"], detail["response_channel"]) == ("The release notes are missing.", "link")
+    assert api.xcom(COMMENT_DAG, run_id, GATE)["comment"] == "The release notes are missing."
 
 
 @on_one_stack()

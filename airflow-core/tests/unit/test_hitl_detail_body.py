@@ -51,6 +51,9 @@ def stored_request(**overrides):
         "override": False,
         "resumed_at": None,
         "undelivered_answer": None,
+        "policy": None,
+        "comment": None,
+        "votes": [],
     }
     return SimpleNamespace(**{**columns, **overrides})
 

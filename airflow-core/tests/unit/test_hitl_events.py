@@ -53,6 +53,8 @@ class TestResponseEvent:
             "responded_at": "2025-01-02T03:04:05+00:00",
             "responded_by_user": {"id": "u1", "name": "Una"},
             "channel": "ui",
+            "comment": None,
+            "votes": [],
             "request": SNAPSHOT,
         }
 
@@ -88,6 +90,7 @@ class TestTimeoutEvent:
             "responded_at": "2025-01-02T03:04:05+00:00",
             "responded_by_user": None,
             "channel": "timeout",
+            "comment": None,
             "request": SNAPSHOT,
         }
 

@@ -21,6 +21,7 @@ PROVIDER = (
 RULES = {
     "airflow.hitl",
     "airflow.hitl.request",
+    "airflow.hitl.policy",
     "airflow.hitl.events",
     "airflow.hitl.prepared_links",
     "airflow.hitl.config",

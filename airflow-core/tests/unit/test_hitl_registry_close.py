@@ -162,6 +162,7 @@ class TestAnswerTheTaskNeverGot:
             "params_input": {},
             "channel": "ui",
             "override": False,
+            "comment": None,
         }
 
     def test_a_task_marked_before_the_resume_cancels_and_keeps_the_answer_as_undelivered(self):

@@ -85,3 +85,21 @@ with DAG(dag_id="hitl_links_assigned", schedule=None, is_paused_upon_creation=Fa
         return "went on"
 
     assigned_gate >> after_assigned_gate()
+
+
+# A reason is required to reject: its links ask for the comment before they answer.
+with DAG(dag_id="hitl_links_comment", schedule=None, is_paused_upon_creation=False, tags=["hitl-test"]):
+    comment_gate = ApprovalOperator(
+        task_id="gate",
+        subject="Comment links test {{ dag_run.conf.get('marker', '') }}",
+        defaults="Reject",
+        require_comment_on=["Reject"],
+        response_timeout=timedelta(hours=1),
+        notifiers=[group_mail(), personal_mails()],
+    )
+
+    @task
+    def after_comment_gate() -> str:
+        return "went on"
+
+    comment_gate >> after_comment_gate()

@@ -47,7 +47,8 @@ export interface paths {
          *
          *     400: an option that is not offered, or too many; 403: not allowed to answer (says why);
          *     404: no such request; 409: answered, expired or cancelled; 413: a body over ``[hitl]
-         *     max_answer_bytes``; 422: a malformed body or invalid form values.
+         *     max_answer_bytes``; 422: a malformed body, invalid form values, or a missing or too long
+         *     comment (``loc`` ``["body", "comment"]``).
          */
         patch: operations["update_hitl_detail"];
         trace?: never;
@@ -235,6 +236,18 @@ export interface components {
             /** Response Channel */
             response_channel: string | null;
             /**
+             * Comment
+             * @description The reason given with the answer
+             */
+            comment?: string | null;
+            /** @description What answers need (comments, votes) and who may not give them */
+            policy: components["schemas"]["HITLPolicy"];
+            /**
+             * Votes
+             * @description The votes so far (requests that need a quorum), oldest first
+             */
+            votes?: components["schemas"]["HITLVote"][];
+            /**
              * Override
              * @description An admin answered a request assigned to others
              */
@@ -274,7 +287,7 @@ export interface components {
         };
         /**
          * HITLDetailResponse
-         * @description The recorded answer.
+         * @description The recorded answer (or, on a request that needs a quorum, the recorded vote).
          */
         HITLDetailResponse: {
             responded_by: components["schemas"]["HITLUser"];
@@ -289,6 +302,19 @@ export interface components {
             params_input: {
                 [key: string]: unknown;
             };
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Status
+             * @description The request's status after this answer: responded, or pending while a quorum waits for more votes
+             * @default responded
+             */
+            status: string;
+            /**
+             * Votes
+             * @description The votes so far (quorum requests)
+             */
+            votes?: components["schemas"]["HITLVote"][];
         };
         /**
          * HITLGroupBody
@@ -350,6 +376,34 @@ export interface components {
             created_at: string;
         };
         /**
+         * HITLPolicy
+         * @description The rules an answer follows besides the options and the form (set by the operator).
+         */
+        HITLPolicy: {
+            /**
+             * Require Comment On
+             * @description Options that may be chosen only with a comment
+             */
+            require_comment_on: string[];
+            /**
+             * Allow Self Approval
+             * @description Whether the user who triggered the DAG run may answer
+             */
+            allow_self_approval: boolean;
+            /**
+             * Excluded Users
+             * @description User ids or names who may not answer
+             */
+            excluded_users: string[];
+            /**
+             * Required Votes
+             * @description Distinct votes an option needs to win (a quorum); options not named need one
+             */
+            required_votes: {
+                [key: string]: number;
+            };
+        };
+        /**
          * HITLStatus
          * @description Where a request stands. Stored (for index-backed inbox queries), set only by the registry and
          *     the respond service; see ``contributing-docs/architecture.md``.
@@ -401,6 +455,8 @@ export interface components {
              * @default false
              */
             override: boolean;
+            /** Comment */
+            comment?: string | null;
         };
         /**
          * HITLUser
@@ -411,6 +467,30 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /**
+         * HITLVote
+         * @description One person's vote on a request that needs a quorum.
+         */
+        HITLVote: {
+            user: components["schemas"]["HITLUser"];
+            /** Chosen Options */
+            chosen_options: string[];
+            /** Params Input */
+            params_input: {
+                [key: string]: unknown;
+            } | null;
+            /** Comment */
+            comment: string | null;
+            /** Channel */
+            channel: string;
+            /** Override */
+            override: boolean;
+            /**
+             * Voted At
+             * Format: date-time
+             */
+            voted_at: string;
         };
         /**
          * HTTPExceptionResponse
@@ -429,7 +509,7 @@ export interface components {
         };
         /**
          * UpdateHITLDetailPayload
-         * @description An answer: the chosen option(s) and the form values.
+         * @description An answer: the chosen option(s), the form values and an optional comment (the reason).
          */
         UpdateHITLDetailPayload: {
             /** Chosen Options */
@@ -438,6 +518,11 @@ export interface components {
             params_input?: {
                 [key: string]: unknown;
             };
+            /**
+             * Comment
+             * @description Why this answer; required for the options in the request's policy.require_comment_on
+             */
+            comment?: string | null;
         };
         /** ValidationError */
         ValidationError: {

@@ -11,9 +11,15 @@ import { requestPath } from "../utils/links";
 export const fullViewUrl = (detail: HITLDetail): string =>
   `${airflowPrefix()}/required_actions${requestPath(detail.task_instance)}`;
 
-/** Whether a request is answered by one click: options only (no form), at most a row of buttons. */
+/** Whether any option needs a comment (`require_comment_on`): these places have no room for one. */
+const needsComment = (detail: HITLDetail): boolean => detail.policy.require_comment_on.length > 0;
+
+/** Whether a request is answered by one click: options only (no form, no comment), at most a row of buttons. */
 export const answersWithOneClick = (detail: HITLDetail): boolean =>
-  Object.keys(detail.params).length === 0 && !detail.multiple && detail.options.length <= MAX_OPTION_BUTTONS;
+  Object.keys(detail.params).length === 0 &&
+  !needsComment(detail) &&
+  !detail.multiple &&
+  detail.options.length <= MAX_OPTION_BUTTONS;
 
 interface QuickAnswerProps {
   detail: HITLDetail;
@@ -50,7 +56,7 @@ export const QuickAnswer = ({ detail, onAnswered }: QuickAnswerProps) => {
         </Flex>
       ) : (
         <Link fontSize="sm" href={fullViewUrl(detail)}>
-          Needs a form: open the request
+          {needsComment(detail) ? "Needs a comment: open the request" : "Needs a form: open the request"}
         </Link>
       )}
       {respond.isError ? <ErrorNotice error={respond.error} title="Your answer was not recorded" /> : null}

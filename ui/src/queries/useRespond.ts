@@ -8,6 +8,8 @@ import type { RequestRef } from "./useRequest";
 export interface Answer {
   chosen_options: string[];
   params_input: Record<string, JsonValue>;
+  /** Why; required for the options in the request's `policy.require_comment_on`. */
+  comment?: string;
 }
 
 /** Send an answer (recorded with channel "ui"); refreshes every request query afterwards. */

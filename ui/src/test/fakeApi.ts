@@ -50,6 +50,7 @@ export const makeDetail = (overrides: Partial<HITLDetail> = {}): HITLDetail => (
   override: false,
   params: {},
   params_input: null,
+  policy: { allow_self_approval: true, excluded_users: [], require_comment_on: [], required_votes: {} },
   responded_at: null,
   responded_by_user: null,
   response_channel: null,

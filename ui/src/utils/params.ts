@@ -330,9 +330,12 @@ export const collectForm = (fields: FieldSpec[], state: Record<string, FieldStat
 };
 
 /** Per-field messages from a 422 body (`detail: [{loc: ["body", "params_input", name], msg}]`). */
-export const fieldErrorsFrom422 = (detail: unknown): { fields: Record<string, string>; other: string[] } => {
+export const fieldErrorsFrom422 = (
+  detail: unknown,
+): { fields: Record<string, string>; other: string[]; comment?: string } => {
   const fields: Record<string, string> = {};
   const other: string[] = [];
+  let comment: string | undefined;
   if (typeof detail === "string") return { fields, other: [detail] };
   if (!Array.isArray(detail)) return { fields, other };
   for (const item of detail as { loc?: unknown[]; msg?: unknown }[]) {
@@ -341,7 +344,8 @@ export const fieldErrorsFrom422 = (detail: unknown): { fields: Record<string, st
     const at = loc.indexOf("params_input");
     const name = at >= 0 ? loc[at + 1] : undefined;
     if (typeof name === "string") fields[name] = message;
+    else if (loc[0] === "body" && loc[1] === "comment") comment = message;
     else other.push(message);
   }
-  return { fields, other };
+  return { comment, fields, other };
 };

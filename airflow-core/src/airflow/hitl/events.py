@@ -34,8 +34,13 @@ def response_event(
     responded_by_user: Mapping[str, str],
     channel: str,
     try_number: int | None = None,
+    comment: str | None = None,
+    votes: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The event for a person's answer; ``request`` is the snapshot it was validated against."""
+    """
+    The event for a person's answer; ``request`` is the snapshot it was validated against. With a
+    quorum, ``votes`` holds every vote (the answer is the one that completed it).
+    """
     return {
         "kind": KIND_RESPONSE,
         "try_number": try_number,
@@ -45,6 +50,8 @@ def response_event(
         "responded_at": responded_at.isoformat(),
         "responded_by_user": dict(responded_by_user),
         "channel": channel,
+        "comment": comment,
+        "votes": [dict(vote) for vote in votes],
         "request": dict(request),
     }
 
@@ -67,6 +74,7 @@ def timeout_event(
         "responded_at": deadline.isoformat(),
         "responded_by_user": None,
         "channel": "timeout",
+        "comment": None,
         "request": dict(request),
     }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -93,6 +93,9 @@ class RequestSpec(RequestSnapshot):
     defaults: list[str] | None
     assigned_users: list[AssignedUser]
     assigned_groups: list[str]
+    # ``airflow.hitl.policy.RequestPolicy``: comments needed, who is kept out. Absent in requests
+    # made before policies existed (read with ``policy_of``).
+    policy: NotRequired[dict[str, Any]]
 
 
 def snapshot_of(request: Mapping[str, Any]) -> RequestSnapshot:

@@ -93,6 +93,12 @@ def _answer(parser: argparse.ArgumentParser, with_options: bool) -> None:
     parser.add_argument(
         "--params-file", metavar="FILE", help="A JSON file with an object of form values (--param wins)"
     )
+    parser.add_argument(
+        "--comment",
+        metavar="TEXT",
+        help="Why you answer so, recorded with the answer (required for the options the request's "
+        "require_comment_on names; asked for on a terminal then)",
+    )
 
 
 def _add(

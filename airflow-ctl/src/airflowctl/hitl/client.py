@@ -102,13 +102,17 @@ class HITLClient:
         map_index: int,
         chosen_options: list[str],
         params_input: dict[str, Any],
+        comment: str | None = None,
     ) -> dict[str, Any]:
         """Answer a request; the server validates and records it, or says why not."""
+        body: dict[str, Any] = {"chosen_options": chosen_options, "params_input": params_input}
+        if comment is not None:
+            body["comment"] = comment
         return self._call(
             "respond",
             "PATCH",
             task_path(dag_id, run_id, task_id, map_index),
-            json={"chosen_options": chosen_options, "params_input": params_input},
+            json=body,
             headers={"X-HITL-Channel": CHANNEL},
         )
 

@@ -119,3 +119,12 @@ class Prompter:
                 except ValueError as err:
                     self.say(f"[red]{escape(str(err))}[/red]")
         return values
+
+    def ask_comment(self, required: bool) -> str | None:
+        """The answer's comment: asked again while empty when the chosen option needs one."""
+        label = "Comment (required: say why)" if required else "Comment (Enter for none)"
+        while True:
+            answer = self.ask(label).strip()
+            if answer or not required:
+                return answer or None
+            self.say("[red]this answer needs a comment[/red]")

@@ -308,6 +308,12 @@ class TestRenderedOptions:
             "params": {"n": {"value": 1, "schema": {"type": "integer"}, "description": None}},
             "assigned_users": [],
             "assigned_groups": [],
+            "policy": {
+                "require_comment_on": [],
+                "allow_self_approval": True,
+                "excluded_users": [],
+                "required_votes": {},
+            },
         }
 
 
@@ -372,6 +378,63 @@ class TestNormalizeUsers:
             normalize_users([{"id": "u1"}, {"name": "Una"}])
 
 
+class TestAnswerPolicy:
+    def test_the_request_carries_the_policy(self):
+        op = ApprovalOperator(task_id="approve", subject="Pay?", require_comment_on="Reject")
+        assert op.render_request()["policy"] == {
+            "require_comment_on": ["Reject"],
+            "allow_self_approval": True,
+            "excluded_users": [],
+            "required_votes": {},
+        }
+
+    def test_a_comment_rule_for_an_option_that_is_not_offered_fails_at_parse_time(self):
+        with pytest.raises(HITLDefinitionError) as excinfo:
+            ApprovalOperator(task_id="approve", subject="Pay?", require_comment_on=["Decline"])
+        assert str(excinfo.value) == (
+            "HITL task 'approve': require_comment_on: 'Decline' is not one of the options ['Approve', 'Reject']"
+        )
+
+    def test_required_approvals_counts_for_approve_and_one_rejection_rejects(self):
+        op = ApprovalOperator(task_id="approve", subject="Pay?", required_approvals=2)
+        assert op.render_request()["policy"]["required_votes"] == {"Approve": 2}
+        op = ApprovalOperator(task_id="approve", subject="Pay?", required_approvals=2, reject_quorum=2)
+        assert op.render_request()["policy"]["required_votes"] == {"Approve": 2, "Reject": 2}
+
+    def test_on_a_single_choice_every_option_needs_the_quorum(self):
+        op = hitl(options=["red", "green"], required_approvals=3)
+        assert op.render_request()["policy"]["required_votes"] == {"red": 3, "green": 3}
+
+    @pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+    def test_required_approvals_must_be_a_whole_number_of_at_least_one(self, bad):
+        with pytest.raises(
+            HITLDefinitionError, match="required_approvals must be a whole number of at least 1"
+        ):
+            hitl(required_approvals=bad)
+
+    def test_a_quorum_needs_a_single_choice(self):
+        with pytest.raises(HITLDefinitionError, match="needs multiple=False"):
+            hitl(multiple=True, required_approvals=2)
+
+    def test_the_votes_sensitive_values_are_masked_in_the_xcom(self):
+        form = {
+            "key": {"value": None, "schema": {"type": "string", "format": "password"}, "description": None}
+        }
+        op = hitl(params={"key": Param(None, type=["null", "string"], format="password")})
+        vote = {
+            "user": {"id": "u1", "name": "Una"},
+            "chosen_options": ["Approve"],
+            "params_input": {"key": "vote-only-secret"},
+        }
+        event = {**answered(snapshot(params=form), ["Approve"], {"key": "vote-only-secret"}), "votes": [vote]}
+        result = op.execute_complete(context={}, event=event)
+        assert result["votes"][0]["params_input"] == {"key": "***"}
+
+    def test_the_result_carries_the_comment_of_the_answer(self):
+        event = {**answered(snapshot(), ["Reject"]), "comment": "wrong totals"}
+        assert hitl().result_from_event(event)["comment"] == "wrong totals"
+
+
 class TestApprovalOperator:
     def test_offers_approve_and_reject_one_at_a_time(self):
         op = ApprovalOperator(task_id="approve", subject="Ship it?")
@@ -417,6 +480,8 @@ class TestResultFromEvent:
             "responded_at": "2025-03-04T05:06:07+00:00",
             "responded_by_user": {"id": "u1", "name": "Una"},
             "timed_out": False,
+            "comment": None,
+            "votes": [],
         }
 
     def test_a_response_event_gets_the_form_defaults_filled_in(self):
@@ -446,6 +511,8 @@ class TestResultFromEvent:
             "responded_at": "2025-03-04T05:06:07+00:00",
             "responded_by_user": None,
             "timed_out": True,
+            "comment": None,
+            "votes": [],
         }
 
     def test_an_event_whose_chosen_option_is_not_in_the_snapshot_raises(self):

@@ -32,6 +32,13 @@ describe("AnswerSummary", () => {
     expect(screen.getByText("secret").nextElementSibling).toHaveTextContent("***");
   });
 
+  it("shows the comment given with the answer", () => {
+    renderWithProviders(
+      <AnswerSummary detail={makeDetail({ chosen_options: ["Reject"], comment: "totals wrong", status: "responded" })} />,
+    );
+    expect(screen.getByTestId("answer-comment")).toHaveTextContent("Comment: totals wrong");
+  });
+
   it("says an admin answered on behalf of the assignees", () => {
     renderWithProviders(
       <AnswerSummary detail={makeDetail({ override: true, responded_by_user: { id: "admin", name: "admin" }, status: "responded" })} />,

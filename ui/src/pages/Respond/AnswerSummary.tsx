@@ -59,6 +59,11 @@ export const AnswerSummary = ({ detail }: { detail: HITLDetail }) => {
           Chosen: <strong>{detail.chosen_options.join(", ")}</strong>
         </Text>
       ) : null}
+      {detail.comment ? (
+        <Text data-testid="answer-comment" mt={2} overflowWrap="anywhere" whiteSpace="pre-wrap">
+          Comment: {detail.comment}
+        </Text>
+      ) : null}
       {values.length > 0 ? (
         <Grid as="dl" columnGap={4} mt={2} rowGap={1} templateColumns="max-content 1fr">
           {values.map(([name, value]) => (

@@ -52,6 +52,72 @@ describe("the response view", () => {
     expect(await screen.findByRole("status")).toHaveTextContent("Your answer was recorded.");
   });
 
+  it("sends the comment with the answer", async () => {
+    const calls = serve(makeDetail(), (call) => ({
+      body: { ...(call.body as object), responded_at: new Date().toISOString(), responded_by: { id: "alice", name: "Alice" } },
+    }));
+    renderRoute(ROUTE);
+    await userEvent.type(await screen.findByRole("textbox", { name: "Comment" }), "  numbers checked  ");
+    await userEvent.click(screen.getByRole("button", { name: "Approve" }));
+    await waitFor(() =>
+      expect(calls.find((call) => call.method === "PATCH")?.body).toEqual({
+        chosen_options: ["Approve"],
+        comment: "numbers checked",
+        params_input: {},
+      }),
+    );
+  });
+
+  it("asks for a comment before sending an option that needs one", async () => {
+    const detail = makeDetail({ policy: { allow_self_approval: true, excluded_users: [], require_comment_on: ["Reject"], required_votes: {} } });
+    const calls = serve(detail, (call) => ({
+      body: { ...(call.body as object), responded_at: new Date().toISOString(), responded_by: { id: "alice", name: "Alice" } },
+    }));
+    renderRoute(ROUTE);
+    const comment = await screen.findByRole("textbox", { name: "Comment" });
+    expect(comment).toHaveAccessibleDescription("Required when you choose Reject: say why. Optional otherwise.");
+    await userEvent.click(screen.getByRole("button", { name: "Reject" }));
+    expect(calls.some((call) => call.method === "PATCH")).toBe(false);
+    expect(screen.getByRole("alert")).toHaveTextContent("A comment is required when choosing Reject: say why.");
+    expect(comment).toHaveFocus();
+
+    await userEvent.type(comment, "the totals do not add up");
+    await userEvent.click(screen.getByRole("button", { name: "Reject" }));
+    await waitFor(() =>
+      expect(calls.find((call) => call.method === "PATCH")?.body).toEqual({
+        chosen_options: ["Reject"],
+        comment: "the totals do not add up",
+        params_input: {},
+      }),
+    );
+  });
+
+  it("shows the votes so far of a request that needs a quorum, and why the voter waits", async () => {
+    const detail = makeDetail({
+      can_respond: false,
+      cannot_respond_reason: "you voted 'Approve' at 2026-12-01T10:00:00+00:00; the request waits for more votes",
+      policy: { allow_self_approval: true, excluded_users: [], require_comment_on: [], required_votes: { Approve: 2 } },
+      votes: [
+        {
+          channel: "ui",
+          chosen_options: ["Approve"],
+          comment: "checked the diff",
+          override: false,
+          params_input: {},
+          user: { id: "alice", name: "Alice" },
+          voted_at: new Date().toISOString(),
+        },
+      ],
+    });
+    serve(detail);
+    renderRoute(ROUTE);
+    expect(await screen.findByTestId("vote-tally")).toHaveTextContent("Approve: 1 of 2 · Reject: 0 of 1");
+    expect(within(screen.getByTestId("votes")).getByText("Alice")).toBeInTheDocument();
+    expect(screen.getByTestId("votes")).toHaveTextContent("checked the diff");
+    expect(screen.getByTestId("read-only-reason")).toHaveTextContent("the request waits for more votes");
+    expect(screen.queryByRole("button", { name: "Approve" })).not.toBeInTheDocument();
+  });
+
   it("checks the form before sending and shows the server's per-field errors", async () => {
     const detail = makeDetail({
       options: ["OK"],

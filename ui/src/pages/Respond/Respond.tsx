@@ -14,6 +14,7 @@ import { AnswerSummary } from "./AnswerSummary";
 import { RequestContext } from "./RequestContext";
 import { ResponseForm } from "./ResponseForm";
 import { UpstreamResults } from "./UpstreamResults";
+import { needsVotes, Votes } from "./Votes";
 
 const useRequestRef = (): RequestRef => {
   const params = useParams();
@@ -195,6 +196,7 @@ const RequestView = ({ requestRef: ref }: { requestRef: RequestRef }) => {
             />
           ) : null}
           {blocked === undefined ? null : <ReadOnlyNotice>{blocked}</ReadOnlyNotice>}
+          {needsVotes(detail) ? <Votes detail={detail} /> : null}
           {pending ? null : <AnswerSummary detail={detail} />}
           {!pending || answeredHere ? <NextPending detail={detail} /> : null}
           <UpstreamResults dagId={ref.dagId} runId={ref.runId} taskId={ref.taskId} />

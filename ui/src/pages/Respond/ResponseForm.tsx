@@ -7,6 +7,7 @@ import { OptionsPicker } from "../../components/OptionsPicker";
 import { useRespond } from "../../queries/useRespond";
 import type { RequestRef } from "../../queries/useRequest";
 import { collectForm, fieldErrorsFrom422, initialState, toFieldSpecs, type FieldState } from "../../utils/params";
+import { CommentField, commentProblem } from "./CommentField";
 
 interface ResponseFormProps {
   detail: HITLDetail;
@@ -32,11 +33,21 @@ export const ResponseForm = ({ detail, onAnswered, onForbidden, requestRef }: Re
   );
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | undefined>();
+  const [comment, setComment] = useState("");
+  const [commentError, setCommentError] = useState<string | undefined>();
   const respond = useRespond(requestRef);
+  const requiredFor = detail.policy.require_comment_on;
 
   const submit = (chosen: string[]) => {
     const result = collectForm(fields, state);
     setErrors(result.errors);
+    const missingComment = commentProblem(chosen, comment, requiredFor);
+    setCommentError(missingComment);
+    if (missingComment !== undefined) {
+      setFormError(missingComment);
+      document.querySelector<HTMLElement>('[data-field="comment"] textarea')?.focus();
+      return;
+    }
     if (Object.keys(result.errors).length > 0) {
       setFormError("Please correct the highlighted fields.");
       const first = fields.find((field) => result.errors[field.name] !== undefined);
@@ -46,8 +57,9 @@ export const ResponseForm = ({ detail, onAnswered, onForbidden, requestRef }: Re
       return;
     }
     setFormError(undefined);
+    const reason = comment.trim();
     respond.mutate(
-      { chosen_options: chosen, params_input: result.values },
+      { chosen_options: chosen, params_input: result.values, ...(reason === "" ? {} : { comment: reason }) },
       {
         onSuccess: onAnswered,
         onError: (error) => {
@@ -62,6 +74,7 @@ export const ResponseForm = ({ detail, onAnswered, onForbidden, requestRef }: Re
           if (error.status === 422) {
             const parsed = fieldErrorsFrom422(error.detail);
             setErrors(parsed.fields);
+            setCommentError(parsed.comment);
             setFormError(parsed.other.join(" ") || "Please correct the highlighted fields.");
             return;
           }
@@ -102,6 +115,16 @@ export const ResponseForm = ({ detail, onAnswered, onForbidden, requestRef }: Re
               state={state}
             />
           ) : null}
+          <CommentField
+            disabled={respond.isPending}
+            error={commentError}
+            onChange={(next) => {
+              setComment(next);
+              setCommentError(undefined);
+            }}
+            requiredFor={requiredFor}
+            value={comment}
+          />
           {formError === undefined ? null : (
             <Alert.Root role="alert" status="error">
               <Alert.Indicator />

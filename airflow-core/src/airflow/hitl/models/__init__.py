@@ -11,6 +11,7 @@ from airflow.hitl.models.hitl_request import (
     HITLLinkToken,
     HITLRequest,
     HITLStatus,
+    HITLVote,
     ResponseChannel,
 )
 
@@ -23,6 +24,7 @@ __all__ = [
     "HITLLinkToken",
     "HITLRequest",
     "HITLStatus",
+    "HITLVote",
     "ResponseChannel",
     "metadata",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from airflow.hitl.models.base import Base
+from airflow.hitl.policy import RequestPolicy, policy_of
 from airflow.hitl.request import RequestSnapshot, snapshot_of
 from airflow.utils.sqlalchemy import UtcDateTime
 
@@ -80,6 +82,12 @@ class HITLRequest(Base):
     # Whether anybody is assigned (users or groups): "pending for me" finds unassigned requests of
     # editable DAGs in an index instead of a NOT EXISTS over the assignees.
     has_assignees = Column(Boolean, nullable=False, default=False, server_default=false())
+    # ``airflow.hitl.policy.RequestPolicy`` as the operator sent it (hitl_0004); None before that,
+    # read as the default policy by ``policy_of``.
+    policy = Column(JSON, nullable=True)
+    # Who triggered the DAG run (user names), looked up when a request that does not allow
+    # self-approval is registered; None: not looked up. See services/run_creator.py.
+    run_creators = Column(JSON, nullable=True)
     created_at = Column(UtcDateTime, nullable=False)
     deferred_at = Column(UtcDateTime, nullable=False)
     deadline = Column(UtcDateTime, nullable=True)
@@ -95,6 +103,8 @@ class HITLRequest(Base):
     chosen_options = Column(JSON, nullable=True)
     params_input = Column(JSON, nullable=True)
     response_channel = Column(String(16), nullable=True)
+    # The reason the person gave with the answer (hitl_0004), at most ``COMMENT_MAX_LENGTH``.
+    comment = Column(Text, nullable=True)
     # True when an admin answered a request that was assigned to others.
     override = Column(Boolean, nullable=False, default=False)
     # Set while an answer is recorded but the task is not resumed yet; cleared on resume.
@@ -102,11 +112,18 @@ class HITLRequest(Base):
     resumed_at = Column(UtcDateTime, nullable=True)
     # A person's answer that the task never got: it was recorded inside the settle window, no API
     # server resumed the task before the deadline, and the trigger applied the defaults instead.
-    # ``{responded_at, responded_by_user, chosen_options, params_input, channel}``.
+    # ``{responded_at, responded_by_user, chosen_options, params_input, channel, comment}``.
     undelivered_answer = Column(JSON, nullable=True)
 
     assignees = relationship(
         "HITLAssignee", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+    votes = relationship(
+        "HITLVote",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="HITLVote.id",
     )
 
     __table_args__ = (
@@ -137,6 +154,10 @@ class HITLRequest(Base):
         """What the answer is validated against, carried to the task in the resume event."""
         return snapshot_of({"options": self.options, "multiple": self.multiple, "params": self.params})
 
+    def answer_policy(self) -> RequestPolicy:
+        """The rules answers follow (comments needed, who is kept out), defaults filled in."""
+        return policy_of({"policy": self.policy})
+
     def __repr__(self) -> str:
         return (
             f"<HITLRequest {self.dag_id}.{self.task_id} run={self.run_id} "
@@ -154,6 +175,42 @@ class HITLAssignee(Base):
     principal = Column(String(ID_LEN), primary_key=True)
 
     __table_args__ = (Index("idx_hitl_assignee_principal", "kind", "principal", "request_id"),)
+
+
+class HITLVote(Base):
+    """
+    One person's vote on a request that needs a quorum (``required_approvals``).
+
+    Unique per request and user: the database, not the code, keeps a person from voting twice,
+    however many API servers take votes at the same moment.
+    """
+
+    __tablename__ = "hitl_vote"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    request_id = Column(Integer, ForeignKey("hitl_request.id", ondelete="CASCADE"), nullable=False)
+    user_id = Column(String(ID_LEN), nullable=False)
+    user_name = Column(String(ID_LEN), nullable=False)
+    chosen_option = Column(Text, nullable=False)
+    params_input = Column(JSON, nullable=True)
+    comment = Column(Text, nullable=True)
+    channel = Column(String(16), nullable=False)
+    override = Column(Boolean, nullable=False, default=False)
+    voted_at = Column(UtcDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("request_id", "user_id"),)
+
+    def record(self) -> dict[str, Any]:
+        """The vote as the task's XCom and the resume event carry it."""
+        return {
+            "user": {"id": self.user_id, "name": self.user_name},
+            "chosen_options": [self.chosen_option],
+            "params_input": self.params_input,
+            "comment": self.comment,
+            "channel": self.channel,
+            "override": self.override,
+            "voted_at": self.voted_at.isoformat(),
+        }
 
 
 class HITLGroup(Base):

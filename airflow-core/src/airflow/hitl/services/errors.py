@@ -47,3 +47,7 @@ class InvalidOptions(HITLServiceError):
 
 class InvalidParams(Invalid):
     """Form values that do not match the request's schema."""
+
+
+class InvalidComment(Invalid):
+    """A comment that is missing where the request requires one, or too long."""

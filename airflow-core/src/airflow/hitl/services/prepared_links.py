@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from airflow.hitl.models import HITLLinkToken, HITLRequest, HITLStatus, ResponseChannel
+from airflow.hitl.policy import comment_problem
 from airflow.hitl.prepared_links import ACTION_OPEN, InvalidLink, LinkTarget, PreparedLink, request_view_path
 from airflow.hitl.services.errors import (
     HITLServiceError,
@@ -37,6 +38,7 @@ from airflow.hitl.services.permissions import can_access_dag
 from airflow.hitl.services.prepared_link_tokens import link_expiry, link_mismatch
 from airflow.hitl.services.requests import sync_task
 from airflow.hitl.services.respond import closed_reason, respond_to_request
+from airflow.hitl.services.votes import describe_tally, tally
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.utils import timezone as airflow_timezone
 from airflow.utils.state import TaskInstanceState
@@ -72,6 +74,8 @@ class LinkUse:
     message: str
     request: HITLRequest
     redirect: str | None = None
+    # ``confirm`` only: the answer needs a comment (the request's ``require_comment_on``).
+    comment_required: bool = False
 
 
 # What a refusal tells about its request (to users who may read the DAG): read when it is raised,
@@ -119,6 +123,7 @@ def use_link(
     settings: HITLSettings,
     *,
     confirmed: bool = False,
+    comment: str | None = None,
     now: datetime | None = None,
 ) -> LinkUse:
     """
@@ -127,8 +132,10 @@ def use_link(
     An ``open`` link answers with the path of the request's view (it may be opened any number of
     times until it expires, by anybody who may read the DAG: it grants nothing); a ``respond``
     link answers the request and is used up once the answer is recorded: a link made for a
-    recipient at once (for that user only), a link made for nobody when ``confirmed``. The
-    request is described only to users who may read its DAG.
+    recipient at once (for that user only), a link made for nobody when ``confirmed``. A link
+    whose option needs a comment (the request's ``require_comment_on``) answers only when called
+    with one: until then it asks for it, whoever it was made for. The request is described only to
+    users who may read its DAG.
 
     :raises LinkRefused: the link did nothing; it says why.
     """
@@ -201,8 +208,17 @@ def use_link(
             f"It was used at {token.used_at.isoformat()} and works only once.{detail} Nothing was done.",
             request,
         )
+    answer = ", ".join(target.chosen_options or ())
+    if comment_problem(request.answer_policy(), list(target.chosen_options or ()), comment):
+        return LinkUse(
+            CONFIRM,
+            f"Answer “{answer}”?",
+            f"“{answer}” needs a comment saying why. Write it below; your answer to "
+            f"“{request.subject}” is recorded as yours ({user.get_name()}).",
+            request,
+            comment_required=True,
+        )
     if token.recipient is None and not confirmed:
-        answer = ", ".join(target.chosen_options or ())
         return LinkUse(
             CONFIRM,
             f"Answer “{answer}”?",
@@ -210,7 +226,7 @@ def use_link(
             f"Your answer to “{request.subject}” is recorded as yours ({user.get_name()}).",
             request,
         )
-    return _answer(session, link, token, request, user)
+    return _answer(session, link, token, request, user, comment)
 
 
 def _still_asking(session: Session, target: LinkTarget) -> bool:
@@ -228,7 +244,12 @@ def _still_asking(session: Session, target: LinkTarget) -> bool:
 
 
 def _answer(
-    session: Session, link: PreparedLink, token: HITLLinkToken, request: HITLRequest, user: BaseUser
+    session: Session,
+    link: PreparedLink,
+    token: HITLLinkToken,
+    request: HITLRequest,
+    user: BaseUser,
+    comment: str | None,
 ) -> LinkUse:
     target = link.target
     try:
@@ -241,18 +262,28 @@ def _answer(
             channel=ResponseChannel.LINK.value,
             try_number=target.try_number,
             allow_override=False,
+            comment=comment,
         )
     except HITLServiceError as err:
         session.rollback()
         title, message = _refusal_words(err)
         raise LinkRefused(err.status_code, title, f"{message} Nothing was done.", request) from None
+    vote_only = answered.status == HITLStatus.PENDING
     session.execute(
         update(HITLLinkToken)
         .where(HITLLinkToken.id == token.id, HITLLinkToken.used_at.is_(None))
-        .values(used_at=answered.responded_at)
+        .values(used_at=airflow_timezone.utcnow() if vote_only else answered.responded_at)
         .execution_options(synchronize_session=False)
     )
     session.commit()
+    if vote_only:
+        return LinkUse(
+            ANSWERED,
+            f"{', '.join(target.chosen_options or ())}: vote recorded",
+            f"Your vote on “{answered.subject}” was recorded; the request waits for more votes "
+            f"({describe_tally(answered, tally(session, answered))}).",
+            answered,
+        )
     return LinkUse(
         ANSWERED,
         f"{', '.join(answered.chosen_options or [])}: answer recorded",

@@ -19,6 +19,7 @@ from airflow.hitl.events import TRIGGER_CLASSPATH, is_timeout_event
 from airflow.hitl.models import HITLAssignee, HITLRequest, HITLStatus, ResponseChannel
 from airflow.hitl.services import metrics
 from airflow.hitl.services.prepared_link_tokens import register_link_tokens
+from airflow.hitl.services.run_creator import record_run_creators
 from airflow.models.log import Log
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.taskinstancehistory import TaskInstanceHistory as TIH
@@ -121,6 +122,7 @@ def register_new_requests(
             if (row := _register_one(session, _row_for(kwargs, task_try)))
         ]
     for row, kwargs in registered:
+        record_run_creators(session, row)
         register_link_tokens(session, row, kwargs)
         metrics.request_created(row)
     return [row for row, _ in registered]
@@ -212,6 +214,7 @@ def new_request_row(
         assigned_users=assigned_users,
         assigned_groups=assigned_groups,
         has_assignees=bool(principals),
+        policy=dict(request["policy"]) if request.get("policy") else None,
         # When the task asked (it deferred), not when the request was registered: inbox order,
         # filters, metrics and retention use this.
         created_at=deferred_at,
@@ -368,6 +371,7 @@ def close_request(
                 "params_input": row.params_input,
                 "channel": row.response_channel,
                 "override": row.override,
+                "comment": row.comment,
             },
             responded_at=None,
             responded_by_id=None,
@@ -376,6 +380,7 @@ def close_request(
             params_input=None,
             response_channel=None,
             override=False,
+            comment=None,
         )
     event: Any = (next_kwargs or {}).get("event")
     if is_timeout_event(event):

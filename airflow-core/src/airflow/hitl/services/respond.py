@@ -10,13 +10,29 @@ from sqlalchemy import update
 
 from airflow.hitl.config import get_settings
 from airflow.hitl.models import HITLRequest, HITLStatus
+from airflow.hitl.policy import comment_problem, is_vote, normalize_comment
 from airflow.hitl.request import mask_params, validate_answer
 from airflow.hitl.services import metrics
-from airflow.hitl.services.errors import InvalidOptions, InvalidParams, NotAllowed, RequestClosed
+from airflow.hitl.services.errors import (
+    InvalidComment,
+    InvalidOptions,
+    InvalidParams,
+    NotAllowed,
+    RequestClosed,
+)
 from airflow.hitl.services.permissions import Decision, decide_responder
 from airflow.hitl.services.registry import TaskKey, close_ended_requests, ended_request_ids
 from airflow.hitl.services.requests import get_request, sync_task
 from airflow.hitl.services.resume import lock_task_instance, resume_due_at, resume_task
+from airflow.hitl.services.run_creator import exclusion_reason
+from airflow.hitl.services.votes import (
+    AlreadyVoted,
+    cast_vote,
+    describe_tally,
+    describe_vote,
+    own_vote,
+    tally,
+)
 from airflow.models.log import Log
 from airflow.utils import timezone
 
@@ -47,6 +63,12 @@ def may_answer_now(session: Session, user: BaseUser, row: HITLRequest) -> Decisi
     deadline_passed = row.deadline is not None and timezone.utcnow() >= row.deadline
     if row.status != HITLStatus.PENDING.value or deadline_passed:
         return Decision(False, closed=True, reason=closed_reason(row))
+    if is_vote(row.answer_policy()) and (vote := own_vote(session, row, user)) is not None:
+        waiting = describe_tally(row, tally(session, row))
+        return Decision(False, reason=f"{describe_vote(vote)}; the request waits for more votes ({waiting})")
+    # Separation of duties holds for admins too: nobody overrides a rule against themselves.
+    if excluded := exclusion_reason(session, user, row):
+        return Decision(False, reason=excluded)
     return decide_responder(session, user, row)
 
 
@@ -60,14 +82,21 @@ def respond_to_request(
     channel: str,
     try_number: int | None = None,
     allow_override: bool = True,
+    comment: str | None = None,
 ) -> HITLRequest:
     """
     Record ``user``'s answer to the latest request of ``task`` and resume the task.
 
     With ``try_number`` (a prepared link belongs to one try), only that try's request is answered:
-    once the task has moved on to another try it is closed and the answer is refused. Without
+    once the task has moved on to another try it is closed and the answer is refused. ``comment``
+    is the person's reason; the request's policy may require one for some options. Without
     ``allow_override`` (prepared links), an admin's answer to a request assigned to others is
     refused instead of being recorded as an override.
+
+    On a request that needs a quorum (``required_approvals``) the answer is a vote
+    (:mod:`airflow.hitl.services.votes`): it is recorded, and only the vote that brings its option
+    to the number it needs completes the request, as below; the others return the request still
+    pending.
 
     The first valid answer wins: the request moves from ``pending`` to ``responded`` in one
     conditional UPDATE while the task instance row is locked, so concurrent answers (from any
@@ -91,6 +120,9 @@ def respond_to_request(
     if decision.closed:
         session.commit()  # keeps a close made under the lock; nothing else was written
         raise RequestClosed(f"This request takes no answers: {decision.reason}")
+    policy = row.answer_policy()
+    if not decision.allowed and is_vote(policy) and (vote := own_vote(session, row, user)) is not None:
+        raise AlreadyVoted(f"You may not vote twice: {describe_vote(vote)}")
     if not decision.allowed:
         raise NotAllowed(f"You may not answer this request: {decision.reason}")
     if decision.override and not allow_override:
@@ -110,6 +142,8 @@ def respond_to_request(
                 for name, msg in errors.params.items()
             ]
         )
+    if problem := comment_problem(policy, chosen_options, comment):
+        raise InvalidComment([{"loc": ["body", "comment"], "msg": problem, "type": "value_error"}])
 
     due_at = resume_due_at(row)
     settle_window_open = now < due_at
@@ -119,6 +153,25 @@ def respond_to_request(
             f"{due_at.isoformat()} (it deferred moments ago), and its deadline "
             f"{row.deadline.isoformat()} comes too soon after that to be sure the answer reaches it"
         )
+    comment = normalize_comment(comment)
+    if is_vote(policy):
+        reached = cast_vote(
+            session,
+            row,
+            user,
+            option=chosen_options[0],
+            params_input=resolved_params,
+            comment=comment,
+            channel=channel,
+            override=decision.override,
+            now=now,
+        )
+        _audit(
+            session, row, user, vote=(chosen_options[0], resolved_params, comment, channel, decision.override)
+        )
+        if not reached:
+            session.commit()
+            return row
     recorded = session.execute(
         update(HITLRequest)
         .where(HITLRequest.id == row.id, HITLRequest.status == HITLStatus.PENDING.value)
@@ -130,6 +183,7 @@ def respond_to_request(
             chosen_options=list(chosen_options),
             params_input=resolved_params,
             response_channel=channel,
+            comment=comment,
             override=decision.override,
             resume_due_at=due_at if settle_window_open else None,
         )
@@ -155,18 +209,36 @@ def _takeover_time() -> timedelta:
     return timedelta(seconds=settings.lifecycle_lease_seconds + 2 * settings.lifecycle_interval)
 
 
-def _audit(session: Session, row: HITLRequest, user: BaseUser) -> None:
-    """Airflow's audit log (``Log``): who answered what, through which channel."""
+def _audit(
+    session: Session,
+    row: HITLRequest,
+    user: BaseUser,
+    vote: tuple[str, Mapping[str, Any], str | None, str, bool] | None = None,
+) -> None:
+    """
+    Airflow's audit log (``Log``): who answered what, through which channel. A vote towards a
+    quorum is an entry of its own (``hitl.vote``); the vote that completes the request is followed
+    by the answer's entry, like a single answer.
+    """
+    if vote is not None:
+        option, values, comment, channel, override = vote
+        chosen, params_input, event = [option], values, "hitl.vote"
+    else:
+        chosen, params_input, comment = row.chosen_options, row.params_input, row.comment
+        channel, override = row.response_channel, row.override
+        event = "hitl.override" if override else "hitl.respond"
     extra = {
-        "chosen_options": row.chosen_options,
-        "params_input": mask_params(row.params, row.params_input),
-        "channel": row.response_channel,
-        "override": row.override,
+        "chosen_options": chosen,
+        "params_input": mask_params(row.params, params_input),
+        "channel": channel,
+        "override": override,
         "try_number": row.try_number,
     }
+    if comment:
+        extra["comment"] = comment
     session.add(
         Log(
-            event="hitl.override" if row.override else "hitl.respond",
+            event=event,
             dag_id=row.dag_id,
             run_id=row.run_id,
             task_id=row.task_id,

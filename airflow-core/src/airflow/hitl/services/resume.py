@@ -21,6 +21,7 @@ from airflow.hitl.config import get_settings
 from airflow.hitl.events import response_event
 from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.services.registry import close_ended_requests, same_task
+from airflow.hitl.services.votes import vote_records
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.models.trigger import Trigger
 from airflow.triggers.base import TriggerEvent
@@ -82,6 +83,8 @@ def resume_task(session: Session, row: HITLRequest, ti: TI | None) -> bool:
         responded_by_user=row.responded_by_user,
         channel=row.response_channel or "api",
         try_number=row.try_number,
+        comment=row.comment,
+        votes=vote_records(session, row),
     )
     Trigger.submit_event(ti.trigger_id, TriggerEvent(event), session=session)
     log.info("Resumed %r with %s", row, row.chosen_options)

@@ -118,6 +118,12 @@ def detail_rows(request: dict[str, Any]) -> list[dict[str, str]]:
         ("created_at", request["created_at"]),
         ("deadline", request.get("deadline")),
     ]
+    quorum = (request.get("policy") or {}).get("required_votes") or {}
+    if any(needed > 1 for needed in quorum.values()):
+        rows += [
+            ("votes_needed", [f"{option}: {quorum.get(option, 1)}" for option in request["options"]]),
+            ("votes", [vote_line(vote) for vote in request.get("votes") or []]),
+        ]
     if request.get("response_received") or request.get("responded_at"):
         rows += [
             ("responded_by", f"{responded_by['name']} ({responded_by['id']})" if responded_by else None),
@@ -126,8 +132,15 @@ def detail_rows(request: dict[str, Any]) -> list[dict[str, str]]:
             ("params_input", request.get("params_input")),
             ("response_channel", request.get("response_channel")),
             ("override", request.get("override")),
+            ("comment", request.get("comment")),
         ]
     return [{"field": name, "value": text(value)} for name, value in rows]
+
+
+def vote_line(vote: dict[str, Any]) -> str:
+    """One vote of a quorum: who, what, when, and why."""
+    line = f"{vote['user']['name']}: {', '.join(vote['chosen_options'])} at {vote['voted_at']}"
+    return f"{line} ({vote['comment']})" if vote.get("comment") else line
 
 
 def field_rows(params: dict[str, Any]) -> list[dict[str, str]]:
@@ -173,9 +186,11 @@ def respond(args: Namespace, client: HITLClient, options: list[str] | None = Non
     """
     Answer a request with ``options`` (or ``--option``) and form values from ``--params-file`` and
     ``--param`` (in that order, later ones win). Without options on a terminal, ask for them and for
-    every form field not given on the command line.
+    every form field not given on the command line; on a terminal, ask for the comment too when the
+    chosen option needs one and ``--comment`` was not given.
     """
     chosen = list(options or args.option or [])
+    comment: str | None = args.comment
     params_input: dict[str, Any] = read_params_file(args.params_file) if args.params_file else {}
     request: dict[str, Any] | None = None
     if args.param or not chosen:
@@ -197,7 +212,14 @@ def respond(args: Namespace, client: HITLClient, options: list[str] | None = Non
         prompter.show_request(request)
         chosen = prompter.choose_options(request)
         params_input.update(prompter.fill_form(request["params"], params_input))
-    answer = client.respond(args.dag_id, args.run_id, args.task_id, args.map_index, chosen, params_input)
+    if comment is None and can_prompt():
+        request = request or client.get_request(args.dag_id, args.run_id, args.task_id, args.map_index)
+        needing = set(((request.get("policy") or {}).get("require_comment_on")) or [])
+        if needing & set(chosen):
+            comment = Prompter().ask_comment(required=True)
+    answer = client.respond(
+        args.dag_id, args.run_id, args.task_id, args.map_index, chosen, params_input, comment
+    )
     if args.output in ("json", "yaml"):
         print_document(answer, args.output)
         return
@@ -212,6 +234,12 @@ def respond(args: Namespace, client: HITLClient, options: list[str] | None = Non
         },
         {"field": "responded_at", "value": text(answer["responded_at"])},
         {"field": "chosen_options", "value": text(answer["chosen_options"])},
+        *([{"field": "comment", "value": text(answer["comment"])}] if answer.get("comment") else []),
+        *(
+            [{"field": "status", "value": "pending: vote recorded, the request waits for more votes"}]
+            if answer.get("status") == "pending"
+            else []
+        ),
     ] + [
         {"field": f"params_input.{name}", "value": "***" if name in sensitive else text(value)}
         for name, value in answer["params_input"].items()

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 
 from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
 from airflow.hitl.api.datamodels.text import NoNulJSON, Text
+from airflow.hitl.policy import COMMENT_MAX_LENGTH, policy_of
 from airflow.hitl.request import mask_param_defaults, mask_params
 
 
@@ -64,6 +65,30 @@ class HITLUndeliveredAnswer(BaseModel):
     params_input: dict[str, Any] | None
     channel: str | None
     override: bool = False
+    comment: str | None = None
+
+
+class HITLPolicy(BaseModel):
+    """The rules an answer follows besides the options and the form (set by the operator)."""
+
+    require_comment_on: list[str] = Field(description="Options that may be chosen only with a comment")
+    allow_self_approval: bool = Field(description="Whether the user who triggered the DAG run may answer")
+    excluded_users: list[str] = Field(description="User ids or names who may not answer")
+    required_votes: dict[str, int] = Field(
+        description="Distinct votes an option needs to win (a quorum); options not named need one"
+    )
+
+
+class HITLVote(BaseModel):
+    """One person's vote on a request that needs a quorum."""
+
+    user: HITLUser
+    chosen_options: list[str]
+    params_input: dict[str, Any] | None
+    comment: str | None
+    channel: str
+    override: bool
+    voted_at: datetime
 
 
 class HITLDetail(BaseModel):
@@ -88,6 +113,11 @@ class HITLDetail(BaseModel):
     params_input: dict[str, Any] | None
     response_received: bool
     response_channel: str | None
+    comment: str | None = Field(default=None, description="The reason given with the answer")
+    policy: HITLPolicy = Field(description="What answers need (comments, votes) and who may not give them")
+    votes: list[HITLVote] = Field(
+        default_factory=list, description="The votes so far (requests that need a quorum), oldest first"
+    )
     override: bool = Field(description="An admin answered a request assigned to others")
     resumed_at: datetime | None = Field(description="When the answer was handed to the task")
     undelivered_answer: HITLUndeliveredAnswer | None = Field(
@@ -127,6 +157,16 @@ class RequestForReader:
         self._row = row
         fields = row.params or {}
         self.task_instance = row
+        self.policy = policy_of({"policy": row.policy})
+        self.votes = [
+            {
+                **vote,
+                "params_input": vote["params_input"]
+                if vote["user"]["id"] == reader_id
+                else mask_params(fields, vote["params_input"]),
+            }
+            for vote in (v.record() for v in row.votes)
+        ]
         self.params = mask_param_defaults(fields)
         self.params_input = (
             row.params_input if row.responded_by_id == reader_id else mask_params(fields, row.params_input)
@@ -148,16 +188,28 @@ class HITLDetailCollection(BaseModel):
 
 
 class UpdateHITLDetailPayload(StrictBaseModel):
-    """An answer: the chosen option(s) and the form values."""
+    """An answer: the chosen option(s), the form values and an optional comment (the reason)."""
 
     chosen_options: list[Text] = Field(min_length=1)
     params_input: Annotated[dict[str, Any], NoNulJSON] = Field(default_factory=dict)
+    comment: Text | None = Field(
+        default=None,
+        max_length=COMMENT_MAX_LENGTH,
+        description="Why this answer; required for the options in the request's policy.require_comment_on",
+    )
 
 
 class HITLDetailResponse(BaseModel):
-    """The recorded answer."""
+    """The recorded answer (or, on a request that needs a quorum, the recorded vote)."""
 
     responded_by: HITLUser = Field(validation_alias=AliasChoices("responded_by", "responded_by_user"))
     responded_at: datetime
     chosen_options: list[str]
     params_input: dict[str, Any]
+    comment: str | None = None
+    status: str = Field(
+        default="responded",
+        description="The request's status after this answer: responded, or pending while a quorum "
+        "waits for more votes",
+    )
+    votes: list[HITLVote] = Field(default_factory=list, description="The votes so far (quorum requests)")

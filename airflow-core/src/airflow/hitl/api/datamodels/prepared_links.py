@@ -9,6 +9,8 @@ from pydantic import Field, computed_field
 
 from airflow.api_fastapi.core_api.base import BaseModel, StrictBaseModel
 from airflow.hitl.api.datamodels.hitl_details import HITLUser
+from airflow.hitl.api.datamodels.text import Text
+from airflow.hitl.policy import COMMENT_MAX_LENGTH
 from airflow.hitl.prepared_links import request_view_path
 
 
@@ -40,9 +42,15 @@ class LinkOutcome(BaseModel):
     message: str
     redirect: str | None = Field(None, description="Path to go to (open links)")
     request: LinkRequest | None = None
+    comment_required: bool = Field(
+        default=False, description="confirm: the answer needs a comment, sent with the confirmation"
+    )
 
 
 class LinkConfirmation(StrictBaseModel):
     """The click that lets a link sent to a group (made for nobody) answer."""
 
     confirm: bool = Field(False, description="Answer now; without it such a link only asks")
+    comment: Text | None = Field(
+        default=None, max_length=COMMENT_MAX_LENGTH, description="Why this answer (required for some options)"
+    )

@@ -18,6 +18,7 @@ from airflow.hitl.api.datamodels.hitl_details import (
     HITLDetail,
     HITLDetailCollection,
     HITLDetailResponse,
+    HITLUser,
     ReaderContext,
     UpdateHITLDetailPayload,
 )
@@ -37,7 +38,7 @@ from airflow.hitl.api.parameters import (
     refuse_nul_in_url,
 )
 from airflow.hitl.api.security import ReadableDagIdsDep, editable_dag_ids, requires_access_dag_or_every_dag
-from airflow.hitl.models import HITLRequest
+from airflow.hitl.models import HITLRequest, HITLStatus
 from airflow.hitl.services.inbox import assigned_to_group, assigned_to_user, waiting_for_user
 from airflow.hitl.services.registry import TaskKey, same_task
 from airflow.hitl.services.requests import get_request
@@ -226,7 +227,8 @@ def update_hitl_detail(
 
     400: an option that is not offered, or too many; 403: not allowed to answer (says why);
     404: no such request; 409: answered, expired or cancelled; 413: a body over ``[hitl]
-    max_answer_bytes``; 422: a malformed body or invalid form values.
+    max_answer_bytes``; 422: a malformed body, invalid form values, or a missing or too long
+    comment (``loc`` ``["body", "comment"]``).
     """
     # Refusals (HITLServiceError) become their HTTP status in the app's exception handler; the
     # session dependency rolls back what the attempt wrote.
@@ -237,5 +239,32 @@ def update_hitl_detail(
         chosen_options=body.chosen_options,
         params_input=body.params_input,
         channel=x_hitl_channel,
+        comment=body.comment,
     )
-    return HITLDetailResponse.model_validate(row)
+    return answer_of(session, row, user)
+
+
+def answer_of(session: Session, row: HITLRequest, user: BaseUser) -> HITLDetailResponse:
+    """What an answer recorded: the request's answer, or the caller's vote while a quorum waits."""
+    session.expire(row, ["votes"])
+    votes = read_as(user, row, None).votes
+    if row.status == HITLStatus.RESPONDED.value:
+        return HITLDetailResponse(
+            responded_by=HITLUser.model_validate(row.responded_by_user),
+            responded_at=row.responded_at,
+            chosen_options=row.chosen_options or [],
+            params_input=row.params_input or {},
+            comment=row.comment,
+            status=row.status,
+            votes=votes,
+        )
+    mine = next(vote for vote in votes if vote.user.id == str(user.get_id()))
+    return HITLDetailResponse(
+        responded_by=mine.user,
+        responded_at=mine.voted_at,
+        chosen_options=mine.chosen_options,
+        params_input=mine.params_input or {},
+        comment=mine.comment,
+        status=row.status,
+        votes=votes,
+    )

@@ -102,19 +102,28 @@ def use_prepared_link(
     Open or answer a request through a prepared link, as the logged-in ``user``.
 
     200: opened (``redirect`` is the request's view), answered, or ``confirm`` (a link sent to a
-    group answers only when called again with ``{"confirm": true}``); 400/404: not a valid link
+    group answers only when called again with ``{"confirm": true}``, and a link whose option needs
+    a comment only with ``{"confirm": true, "comment": "..."}``: ``comment_required``); 400/404: not a valid link
     (garbled, altered, forged); 403: links are turned off, the link was made for someone else, or
     the user may not do this; 409: the link was used, or the request takes no more answers; 410:
     the link expired; 422: the link's preset form values are refused. Every refusal changes
     nothing; refusals are answered by :func:`link_refusal_response`.
     """
-    used = use_link(session, link, user, get_settings(), confirmed=bool(body and body.confirm))
+    used = use_link(
+        session,
+        link,
+        user,
+        get_settings(),
+        confirmed=bool(body and body.confirm),
+        comment=body.comment if body else None,
+    )
     outcome = LinkOutcome(
         outcome=used.outcome,  # type: ignore[arg-type]
         title=used.title,
         message=used.message,
         redirect=used.redirect,
         request=LinkRequest.model_validate(used.request),
+        comment_required=used.comment_required,
     )
     return JSONResponse(outcome.model_dump(mode="json"), headers=NO_STORE)
 

@@ -86,29 +86,40 @@
     window.location.replace(loginUrl());
   }
 
-  // A link sent to a group answers only after this click: the page asks first.
+  // A link sent to a group answers only after this click, and an answer that needs a reason only
+  // with its comment: the page asks first. Every confirmation may carry a comment.
   function askToConfirm(body) {
     show("confirm", body.title, body.message);
     if (body.request) showRequest(body.request);
+    const required = body.comment_required === true;
+    const comment = element("comment");
+    element("comment-label").textContent = required ? "Comment (required)" : "Comment (optional)";
+    comment.required = required;
+    element("comment-row").hidden = false;
     const button = element("confirm");
     button.textContent = body.title.replace(/\?$/, "");
     button.hidden = false;
-    button.addEventListener(
-      "click",
-      () => {
-        button.disabled = true;
-        element("details").replaceChildren();
-        element("details").hidden = true;
-        element("actions").hidden = true;
-        button.hidden = true;
-        show("working", "Sending your answer…", "");
-        run(0, true);
-      },
-      { once: true },
-    );
+    const send = () => {
+      const text = comment.value.trim();
+      if (required && !text) {
+        element("comment-error").textContent = "Please say why: this answer needs a comment.";
+        comment.focus();
+        return;
+      }
+      button.removeEventListener("click", send);
+      button.disabled = true;
+      element("details").replaceChildren();
+      element("details").hidden = true;
+      element("actions").hidden = true;
+      element("comment-row").hidden = true;
+      button.hidden = true;
+      show("working", "Sending your answer…", "");
+      run(0, true, text || null);
+    };
+    button.addEventListener("click", send);
   }
 
-  async function run(attempt, confirmed) {
+  async function run(attempt, confirmed, comment) {
     const token = airflowToken();
     if (!token) {
       logIn();
@@ -121,7 +132,7 @@
       response = await fetch(path, {
         method: "POST",
         headers: headers,
-        body: confirmed ? JSON.stringify({ confirm: true }) : undefined,
+        body: confirmed ? JSON.stringify({ confirm: true, comment: comment }) : undefined,
         credentials: "omit",
         cache: "no-store",
       });
@@ -159,7 +170,7 @@
     if (body.outcome === "not_ready") {
       if (attempt < 15) {
         show("working", body.title, body.message);
-        window.setTimeout(() => run(attempt + 1, confirmed), 2000);
+        window.setTimeout(() => run(attempt + 1, confirmed, comment), 2000);
       } else {
         show("refused", body.title, "Nothing was done. Try the link again in a few minutes.");
       }
@@ -169,5 +180,5 @@
     if (body.request) showRequest(body.request);
   }
 
-  run(0, false);
+  run(0, false, null);
 })();

@@ -14,6 +14,8 @@ from airflow.providers.hitl.operators.exceptions import HITLRejectedError
 from airflow.providers.standard.utils.skipmixin import SkipMixin
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from airflow.sdk.definitions.context import Context
 
 
@@ -82,6 +84,8 @@ class ApprovalOperator(FixedOptionsHITLOperator):
     :param ignore_downstream_trigger_rules: On reject, skip every downstream task (True) or only
         the direct ones, letting the others' trigger rules decide (False, the default).
     :param fail_on_reject: On reject, fail the task instead of skipping downstream.
+    :param reject_quorum: With ``required_approvals``, how many rejections reject (default 1: any
+        rejection does).
     """
 
     APPROVE = "Approve"
@@ -90,11 +94,21 @@ class ApprovalOperator(FixedOptionsHITLOperator):
     go_on_option = APPROVE
 
     def __init__(
-        self, *, ignore_downstream_trigger_rules: bool = False, fail_on_reject: bool = False, **kwargs: Any
+        self,
+        *,
+        ignore_downstream_trigger_rules: bool = False,
+        fail_on_reject: bool = False,
+        reject_quorum: int = 1,
+        **kwargs: Any,
     ) -> None:
+        self.reject_quorum = reject_quorum
         super().__init__(**kwargs)
         self.ignore_downstream_trigger_rules = ignore_downstream_trigger_rules
         self.fail_on_reject = fail_on_reject
+
+    def required_votes(self, options: Sequence[str]) -> dict[str, int]:
+        """``required_approvals`` approvals approve; ``reject_quorum`` rejections (one) reject."""
+        return {self.APPROVE: self.required_approvals, self.REJECT: self.reject_quorum}
 
     def stop(self, context: Context, result: dict[str, Any]) -> Any:
         who = (result["responded_by_user"] or {}).get("name") or "the deadline's default"

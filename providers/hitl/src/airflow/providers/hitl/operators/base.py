@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.exceptions import AirflowException
 from airflow.hitl.events import REQUEST_XCOM_KEY, asked_record, is_timeout_event, timeout_event
+from airflow.hitl.policy import check_policy, make_policy
 from airflow.hitl.request import (
     HITLDefinitionError,
     RequestSpec,
@@ -94,9 +95,17 @@ class HITLOperator(BaseOperator):
         one place a DAG reads a password field's value (its return value is ignored).
     :param expose_sensitive_values: Put sensitive form values into the XComs as given (every
         reader of the DAG can then read them) instead of ``***``.
+    :param require_comment_on: Options (one, or a list) that may be chosen only with a comment
+        saying why, e.g. ``["Reject"]``. Every answer may carry a comment; these need one.
+    :param allow_self_approval: When False, the user who triggered the DAG run may not answer
+        (see ``docs/operators.md``, "Separation of duties", for what Airflow records as that user).
+    :param excluded_users: User ids or names who may not answer, whatever their access.
+    :param required_approvals: How many distinct people must choose the same option for it to win
+        (default 1: the first answer decides). Each answer is then a vote; the first option to reach
+        this many votes completes the request. Only with ``multiple=False``.
 
     The XCom ``return_value`` is ``{chosen_options, params_input, responded_at, responded_by_user,
-    timed_out}``; sensitive fields (``format="password"``) hold ``***`` in it unless
+    timed_out, comment, votes}`` (``votes``: every vote of a quorum, empty for a single answer); sensitive fields (``format="password"``) hold ``***`` in it unless
     ``expose_sensitive_values`` is set. Their values are registered with Airflow's secrets masker,
     so task logs show ``***`` too.
     """
@@ -121,6 +130,10 @@ class HITLOperator(BaseOperator):
         response_timeout: timedelta | None = None,
         on_response: Callable[[Context, dict[str, Any]], Any] | None = None,
         expose_sensitive_values: bool = False,
+        require_comment_on: str | Sequence[str] | None = None,
+        allow_self_approval: bool = True,
+        excluded_users: str | Sequence[str] | None = None,
+        required_approvals: int = 1,
         **kwargs: Any,
     ) -> None:
         if response_timeout is None and kwargs.get("execution_timeout") is not None:
@@ -155,6 +168,26 @@ class HITLOperator(BaseOperator):
             raise HITLDefinitionError(f"HITL task {self.task_id!r}: on_response must be callable")
         self.on_response = on_response
         self.expose_sensitive_values = expose_sensitive_values
+        if (
+            isinstance(required_approvals, bool)
+            or not isinstance(required_approvals, int)
+            or required_approvals < 1
+        ):
+            raise HITLDefinitionError(
+                f"HITL task {self.task_id!r}: required_approvals must be a whole number of at least 1, "
+                f"got {required_approvals!r}"
+            )
+        if required_approvals > 1 and multiple:
+            raise HITLDefinitionError(
+                f"HITL task {self.task_id!r}: required_approvals counts votes for one option each, so it "
+                "needs multiple=False"
+            )
+        self.required_approvals = required_approvals
+        self.policy = make_policy(
+            require_comment_on=require_comment_on,
+            allow_self_approval=allow_self_approval,
+            excluded_users=excluded_users,
+        )
         if not is_templated(options):
             self._check(list(options) if not isinstance(options, str) else options)
 
@@ -162,8 +195,18 @@ class HITLOperator(BaseOperator):
         problems = check_definition(
             options=options, defaults=self.defaults, multiple=self.multiple, params=self.hitl_params
         )
+        if not problems:
+            problems = check_policy(self._policy_for(options), options)
         if problems:
             raise HITLDefinitionError(f"HITL task {self.task_id!r}: " + "; ".join(problems))
+
+    def required_votes(self, options: Sequence[str]) -> dict[str, int]:
+        """How many votes each option needs to win: ``required_approvals`` for every option."""
+        return dict.fromkeys(options, self.required_approvals)
+
+    def _policy_for(self, options: Sequence[str]) -> dict[str, Any]:
+        quorum = make_policy(required_votes=self.required_votes(options))["required_votes"]
+        return {**self.policy, "required_votes": quorum}
 
     def _rendered_options(self) -> list[str]:
         options = parse_rendered_options(self.options)
@@ -172,15 +215,17 @@ class HITLOperator(BaseOperator):
 
     def render_request(self) -> RequestSpec:
         """The request as the trigger carries it (after templates are rendered)."""
+        options = self._rendered_options()
         return {
             "subject": self.subject,
             "body": self.body,
-            "options": self._rendered_options(),
+            "options": options,
             "defaults": self.defaults,
             "multiple": self.multiple,
             "params": self.hitl_params,
             "assigned_users": self.assigned_users,
             "assigned_groups": self.assigned_groups,
+            "policy": self._policy_for(options),
         }
 
     def execute(self, context: Context) -> Any:
@@ -267,7 +312,14 @@ class HITLOperator(BaseOperator):
             self.on_response(context, result)
         if not self.expose_sensitive_values:
             params = event["request"].get("params") or {}
-            result = {**result, "params_input": mask_params(params, result["params_input"])}
+            result = {
+                **result,
+                "params_input": mask_params(params, result["params_input"]),
+                "votes": [
+                    {**vote, "params_input": mask_params(params, vote.get("params_input"))}
+                    for vote in result["votes"]
+                ],
+            }
         return self.process_result(context, result)
 
     def result_from_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -300,6 +352,8 @@ class HITLOperator(BaseOperator):
             "responded_at": event["responded_at"],
             "responded_by_user": event["responded_by_user"],
             "timed_out": bool(event["timed_out"]),
+            "comment": event.get("comment"),
+            "votes": list(event.get("votes") or []),
         }
         if result["timed_out"]:
             self.log.info("No answer before the deadline; applying the defaults %s", result["chosen_options"])
