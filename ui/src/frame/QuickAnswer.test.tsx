@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 
 import { makeDetail } from "../test/fakeApi";
-import { answersWithOneClick } from "./QuickActions";
+import { answersWithOneClick } from "./QuickAnswer";
 
 const policy = { allow_self_approval: true, excluded_users: [], require_comment_on: [], required_votes: {} };
 
-describe("the quick-action drawer", () => {
+describe("one-click answers (the drawer, the task instance panel)", () => {
   it("answers option-only requests with one click", () => {
     expect(answersWithOneClick(makeDetail())).toBe(true);
   });
