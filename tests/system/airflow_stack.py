@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -303,6 +304,9 @@ class AirflowStack:
         self.pg_database: str | None = None
         self.passwords: dict[str, str] = {}
         self._tokens: dict[str, str] = {}
+        # Tests answer from many threads; each user logs in once (a FAB login hashes a password,
+        # and 50 at once on one API server timed out).
+        self._token_lock = threading.Lock()
 
     def _api_server_names(self) -> list[str]:
         if self.config.split_api_server:
@@ -658,15 +662,16 @@ class AirflowStack:
             self.pg_database = None
 
     def token(self, user: str) -> str:
-        if user not in self._tokens:
-            response = httpx.post(
-                f"{self.base_url}/auth/token",
-                json={"username": user, "password": self.passwords[user]},
-                timeout=10,
-            )
-            response.raise_for_status()
-            self._tokens[user] = response.json()["access_token"]
-        return self._tokens[user]
+        with self._token_lock:
+            if user not in self._tokens:
+                response = httpx.post(
+                    f"{self.base_url}/auth/token",
+                    json={"username": user, "password": self.passwords[user]},
+                    timeout=30,
+                )
+                response.raise_for_status()
+                self._tokens[user] = response.json()["access_token"]
+            return self._tokens[user]
 
     def client(self, user: str = "admin", server: str | None = None) -> ApiClient:
         """A REST client of ``user``, talking to the API server ``server`` (default: the first)."""
