@@ -153,6 +153,9 @@ class StackConfig:
     # Runs only the tests marked ``on_stack(name=...)`` for it, never the rest of the suite: a
     # layout whose start and size are paid for by the tests that need it.
     marked_tests_only: bool = False
+    # The test modules (file names without ``.py``) whose unmarked tests run on it; empty: all.
+    # For a layout that matters to some behaviour only, beside stacks with the same database.
+    suite_modules: tuple[str, ...] = ()
     # "simple" (Airflow's SimpleAuthManager, the users of USERS) or "fab" (the FAB provider's auth
     # manager, the users and roles of tests/system/fab_auth.py).
     auth_manager: str = "simple"
@@ -190,7 +193,15 @@ def hostname() -> str:
 SQLITE = StackConfig("sqlite", "sqlite")
 # Two API server worker processes, so concurrent answers are served by different processes.
 POSTGRES = StackConfig("postgres", "postgres", api_workers=2)
-POSTGRES_SPLIT = StackConfig("postgres-split", "postgres", split_api_server=True)
+# The split matters where answers resume tasks and the request lifecycle runs (which process holds
+# its lease, the execution API apart); who may answer and the races on one row are the postgres
+# stack's, with the same database.
+POSTGRES_SPLIT = StackConfig(
+    "postgres-split",
+    "postgres",
+    split_api_server=True,
+    suite_modules=("test_approval_flow", "test_lifecycle"),
+)
 # What a platform team runs: several of every component, CeleryExecutor with Redis, the FAB auth
 # manager (real users with several roles, DAG-level permissions: tests/system/test_fab_auth.py),
 # and room for many tasks at once (a run of 100 mapped approvals). Failing over is made quicker than Airflow's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -107,7 +108,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif item.get_closest_marker("one_stack"):
             runs_here = stack_name == chosen
         else:
-            runs_here = not CONFIGS[stack_name].marked_tests_only
+            layout = CONFIGS[stack_name]
+            module = Path(str(item.fspath)).stem
+            runs_here = not layout.marked_tests_only and (
+                not layout.suite_modules or module in layout.suite_modules
+            )
         (keep if runs_here else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
