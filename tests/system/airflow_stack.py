@@ -533,6 +533,18 @@ class AirflowStack:
 
     _engine: Any = None
 
+    def request_rows(self, dag_id: str, run_id: str, columns: Iterable[str]) -> list[dict[str, Any]]:
+        """The ``hitl_request`` rows of a run (``columns`` of each), by map index and try, read from
+        the database directly."""
+        names = list(columns)
+        rows = self.sql(
+            f"SELECT {', '.join(names)} FROM hitl_request WHERE dag_id = :dag_id AND run_id = :run_id "
+            "ORDER BY map_index, try_number",
+            dag_id=dag_id,
+            run_id=run_id,
+        )
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
     def respawn(self, name: str) -> None:
         """Start the component ``name`` again (after a test killed it) and wait until it serves."""
         old = self.processes.pop(name)

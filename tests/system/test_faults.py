@@ -53,13 +53,7 @@ def requests_of(stack: AirflowStack, dag_id: str, run_id: str) -> list[dict[str,
         "resumed_at",
         "deadline",
     ]
-    rows = stack.sql(
-        f"SELECT {', '.join(columns)} FROM hitl_request WHERE dag_id = :d AND run_id = :r "
-        "ORDER BY map_index, try_number",
-        d=dag_id,
-        r=run_id,
-    )
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+    return stack.request_rows(dag_id, run_id, columns)
 
 
 def wait_for_pending(stack: AirflowStack, dag_id: str, run_id: str, count: int, timeout: float) -> None:

@@ -30,13 +30,7 @@ FINISHED = {"success", "failed", "skipped", "upstream_failed"}
 def stored(stack: AirflowStack, dag_id: str, run_id: str) -> list[dict[str, Any]]:
     """The run's request rows, read from the database (no API call)."""
     columns = ["map_index", "try_number", "status", "chosen_options", "response_channel", "closed_ti_state"]
-    rows = stack.sql(
-        f"SELECT {', '.join(columns)} FROM hitl_request WHERE dag_id = :dag_id AND run_id = :run_id "
-        "ORDER BY map_index, try_number",
-        dag_id=dag_id,
-        run_id=run_id,
-    )
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+    return stack.request_rows(dag_id, run_id, columns)
 
 
 def wait_for_row(stack: AirflowStack, dag_id: str, run_id: str, status: str, timeout: float = 60) -> dict:

@@ -85,6 +85,18 @@ def screenshot(page: Page, name: str, clip: FloatRect | None = None) -> None:
         page.screenshot(path=str(SCREENSHOTS / name), clip=clip)
 
 
+def assert_dora_approved_in_the_ui(admin: ApiClient, dag_id: str, run_id: str, task_id: str) -> None:
+    """Dora's one-click "Approve" is recorded as hers, through the UI, and the DAG went on."""
+    recorded = admin.get_request(dag_id, run_id, task_id).json()
+    assert (recorded["status"], recorded["chosen_options"], recorded["response_channel"]) == (
+        "responded",
+        ["Approve"],
+        "ui",
+    )
+    assert recorded["responded_by_user"]["id"] == "dora"
+    assert admin.wait_for_state(dag_id, run_id, "publish_for_dora", FINISHED)["state"] == "success"
+
+
 @on_one_stack()
 def test_signing_in_shows_the_nav_entry_with_my_pending_count_and_it_leads_to_the_inbox(
     stack: AirflowStack, browser: Browser
@@ -139,14 +151,7 @@ def test_a_request_is_answered_from_the_quick_action_drawer_on_airflows_home_pag
         item.get_by_role("button", name="Approve", exact=True).click()
         item.get_by_role("status").filter(has_text="Answered “Approve”").wait_for()
 
-    recorded = admin.get_request(dag_id, run_id, task_id).json()
-    assert (recorded["status"], recorded["chosen_options"], recorded["response_channel"]) == (
-        "responded",
-        ["Approve"],
-        "ui",
-    )
-    assert recorded["responded_by_user"]["id"] == "dora"
-    assert admin.wait_for_state(dag_id, run_id, "publish_for_dora", FINISHED)["state"] == "success"
+    assert_dora_approved_in_the_ui(admin, dag_id, run_id, task_id)
 
 
 @on_one_stack()
@@ -394,14 +399,7 @@ def test_a_request_is_answered_from_its_task_instance_page(stack: AirflowStack, 
         page.get_by_role("link", name="Details", exact=True).first.wait_for()
         expect(page.get_by_role("region", name="Required action")).to_have_count(0)
 
-    recorded = admin.get_request(dag_id, run_id, task_id).json()
-    assert (recorded["status"], recorded["chosen_options"], recorded["response_channel"]) == (
-        "responded",
-        ["Approve"],
-        "ui",
-    )
-    assert recorded["responded_by_user"]["id"] == "dora"
-    assert admin.wait_for_state(dag_id, run_id, "publish_for_dora", FINISHED)["state"] == "success"
+    assert_dora_approved_in_the_ui(admin, dag_id, run_id, task_id)
 
 
 def serious_violations(page: Page) -> list[dict[str, Any]]:
